@@ -1,0 +1,106 @@
+"""The `loadspec` command line: parse arguments, call the pipeline, print results, set exit codes.
+
+Every `LoadspecError` becomes a clear message on stderr and exit code 2; a user never sees a
+traceback for bad input. Commands that run load import Locust first (it monkey-patches the process
+with gevent), so nothing imports `ssl` or sockets before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+
+
+def _add_source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-e", "--environment", metavar="NAME",
+                        help="merge environments.NAME of the spec over its top level")
+    parser.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
+                        help="set or override a variable (repeatable)")
+
+
+def _parse_vars(pairs: list[str]) -> dict[str, str]:
+    from ._errors import UsageError
+
+    found = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--var takes KEY=VALUE, got '{pair}'")
+        found[key.strip()] = value
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="loadspec",
+        description="Declarative HTTP load tests in YAML or from HAR recordings, run on Locust.",
+    )
+    parser.add_argument("--version", action="version", version=f"loadspec {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    validate = commands.add_parser("validate", help="check spec files and report every problem")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    _add_source_options(validate)
+
+    commands.add_parser("schema", help="print the JSON Schema of the scenario language")
+    return parser
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from ._errors import LoadspecError, SpecError
+    from ._source import describe, load_source
+
+    variables = _parse_vars(args.var)
+    status = EXIT_OK
+    for file in args.files:
+        try:
+            spec = load_source(file, environment=args.environment, variables=variables)
+        except SpecError as exc:
+            print(exc.render(), file=sys.stderr)
+            status = EXIT_INVALID
+            continue
+        except LoadspecError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = EXIT_INVALID
+            continue
+        print(f"{file}: ok — {describe(spec)}")
+    return status
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from ._schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "validate": _cmd_validate,
+    "schema": _cmd_schema,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `loadspec` console script; returns the exit code."""
+    from ._errors import LoadspecError, SpecError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except SpecError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_INVALID
+    except LoadspecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

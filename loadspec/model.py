@@ -1,0 +1,267 @@
+"""The Spec model: plain typed dataclasses describing one load test.
+
+This is the single meeting point of the pipeline. The YAML loader and the HAR importer produce a
+`Spec`; the compiler and the YAML writer only read it. It holds already-checked, already-normalised
+values (durations in seconds, response-time limits in milliseconds, rates as fractions) and the
+source location of every element so later stages can point back at the file. It must stay
+engine-free: no Locust, no I/O, no parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+HTTP_METHODS: tuple[str, ...] = ("get", "post", "put", "patch", "delete", "head", "options")
+
+#: Queries that read a response (or a variable). The first group takes its predicates inline.
+INLINE_QUERIES: tuple[str, ...] = ("status", "duration", "size", "url", "body")
+SELECTOR_QUERIES: tuple[str, ...] = ("json", "header", "cookie", "regex", "var")
+QUERY_KINDS: tuple[str, ...] = INLINE_QUERIES + SELECTOR_QUERIES
+
+PREDICATES: tuple[str, ...] = (
+    "eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "contains", "not_contains",
+    "starts_with", "ends_with", "matches", "not_matches", "exists", "empty", "length", "type",
+    "subset", "schema",
+)
+VALUE_TYPES: tuple[str, ...] = (
+    "string", "integer", "number", "boolean", "array", "object", "null", "uuid",
+)
+
+OnFail = Literal["stop_iteration", "continue", "stop_user"]
+PoolOrder = Literal["sequential", "random", "unique"]
+PoolScope = Literal["user", "iteration"]
+OnExhausted = Literal["recycle", "stop_user", "stop_test"]
+Pick = Literal["first", "last", "random", "all"]
+ClientKind = Literal["fast", "requests"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an element was written: file, 1-based line and column (line 0 = unknown)."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+
+
+NOWHERE = Location("<generated>")
+
+
+@dataclass(frozen=True)
+class ThinkTime:
+    """A pause after a step: fixed (minimum == maximum) or uniformly random, in seconds."""
+
+    minimum: float
+    maximum: float
+
+
+@dataclass
+class Query:
+    """What to read: `kind` is one of QUERY_KINDS; `selector` is the JMESPath, header name,
+    cookie name, regex or variable name (None for the inline kinds)."""
+
+    kind: str
+    selector: str | None = None
+    where: Location = NOWHERE
+
+
+@dataclass
+class Predicate:
+    """One comparison. Durations are in milliseconds; `length` holds a nested predicate list."""
+
+    op: str
+    value: Any
+    where: Location = NOWHERE
+
+
+@dataclass
+class Assertion:
+    """A query and predicates, all of which must hold. `index` is 1-based within its step."""
+
+    query: Query
+    predicates: list[Predicate]
+    index: int = 1
+    where: Location = NOWHERE
+
+
+@dataclass
+class Capture:
+    """Store what a query finds in the variable `name`."""
+
+    name: str
+    query: Query
+    pick: Pick = "first"
+    has_default: bool = False
+    default: Any = None
+    where: Location = NOWHERE
+
+
+@dataclass
+class UploadFile:
+    """One multipart file part: a path (relative paths are resolved against the spec's folder)."""
+
+    path: str
+    content_type: str | None = None
+    filename: str | None = None
+
+
+@dataclass
+class Body:
+    """A request body. `kind` json: any value; form: mapping; raw: string;
+    files: mapping of field to UploadFile (file parts) or str (plain form fields)."""
+
+    kind: Literal["json", "form", "raw", "files"]
+    value: Any
+
+
+@dataclass
+class RequestStep:
+    """One HTTP request with everything that applies to it. Unset options inherit `Defaults`."""
+
+    name: str
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    body: Body | None = None
+    timeout: float | None = None
+    verify_tls: bool | None = None
+    allow_redirects: bool | None = None
+    think_time: ThinkTime | None = None
+    captures: list[Capture] = field(default_factory=list)
+    assertions: list[Assertion] = field(default_factory=list)
+    when: Assertion | None = None
+    probability: float | None = None
+    on_fail: OnFail = "stop_iteration"
+    comment: str | None = None
+    where: Location = NOWHERE
+
+
+@dataclass
+class LoopStep:
+    """Repeat `steps` `count` times, or once per item of the list template `over` (bound to `as_name`)."""
+
+    steps: list[Step]
+    count: int | None = None
+    over: str | None = None
+    as_name: str = "item"
+    where: Location = NOWHERE
+
+
+@dataclass
+class GroupStep:
+    """Run `steps` in order and time them together as one extra statistics entry `name`."""
+
+    name: str
+    steps: list[Step]
+    where: Location = NOWHERE
+
+
+Step = RequestStep | LoopStep | GroupStep
+
+
+@dataclass
+class Scenario:
+    """A user journey: `setup` once per user, then `steps` once per iteration, repeated."""
+
+    name: str
+    steps: list[Step]
+    setup: list[Step] = field(default_factory=list)
+    weight: int = 1
+    where: Location = NOWHERE
+
+
+@dataclass
+class DataPool:
+    """A CSV data pool, already read: `rows` are tuples in `columns` order."""
+
+    name: str
+    path: Path
+    columns: list[str]
+    rows: list[tuple[str, ...]]
+    order: PoolOrder = "sequential"
+    scope: PoolScope = "user"
+    on_exhausted: OnExhausted = "recycle"
+    where: Location = NOWHERE
+
+
+@dataclass
+class Defaults:
+    """Options that apply to every request step unless the step sets its own."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout: float | None = None
+    verify_tls: bool | None = None
+    allow_redirects: bool | None = None
+    think_time: ThinkTime | None = None
+
+
+@dataclass
+class Stage:
+    """One step of a load profile: move to `users` over `duration` seconds."""
+
+    duration: float
+    users: int
+    spawn_rate: float | None = None
+
+
+@dataclass
+class Load:
+    """How much load: fixed users for a duration, stages, and/or iterations per user."""
+
+    users: int | None = None
+    spawn_rate: float | None = None
+    duration: float | None = None
+    stages: list[Stage] = field(default_factory=list)
+    iterations: int | None = None
+    pacing: float | None = None
+
+
+@dataclass
+class Threshold:
+    """A pass/fail rule `metric op value`. Response-time values are in ms, rates are fractions
+    (0.01 = 1%), `percentile` is set for pNN metrics."""
+
+    metric: str
+    op: str
+    value: float
+    text: str
+    percentile: float | None = None
+    step: str | None = None
+    abort_on_fail: bool = False
+    delay_abort_eval: float = 0.0
+    where: Location = NOWHERE
+
+
+@dataclass
+class Spec:
+    """One complete, validated load test."""
+
+    name: str
+    scenarios: list[Scenario]
+    host: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    defaults: Defaults = field(default_factory=Defaults)
+    data: dict[str, DataPool] = field(default_factory=dict)
+    load: Load = field(default_factory=Load)
+    thresholds: list[Threshold] = field(default_factory=list)
+    client: ClientKind = "fast"
+    version: int = 1
+    source: Path | None = None
+    environment: str | None = None
+
+
+def iter_request_steps(steps: list[Step]) -> list[RequestStep]:
+    """All request steps of a step list, depth first, in execution order."""
+    found: list[RequestStep] = []
+    for step in steps:
+        if isinstance(step, RequestStep):
+            found.append(step)
+        else:
+            found.extend(iter_request_steps(step.steps))
+    return found
