@@ -1,0 +1,1 @@
+"""harapp: a correlation-sensitive demo web app and real browser HAR recordings of it."""
