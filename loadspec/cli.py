@@ -51,7 +51,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(validate)
 
     commands.add_parser("schema", help="print the JSON Schema of the scenario language")
+
+    run = commands.add_parser("run", help="run a spec (YAML or HAR) as a load test")
+    run.add_argument("file", metavar="FILE")
+    _add_source_options(run)
+    _add_run_options(run)
+
+    debug = commands.add_parser("debug", help="one user, one iteration per scenario, every request shown")
+    debug.add_argument("file", metavar="FILE")
+    _add_source_options(debug)
+    debug.add_argument("--host", help="base URL, overriding the spec's host")
+    debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     return parser
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    load = parser.add_argument_group("load (overrides the spec's load:)")
+    load.add_argument("-u", "--users", type=int, metavar="N", help="number of concurrent users")
+    load.add_argument("-r", "--spawn-rate", type=float, metavar="N", help="users started per second")
+    load.add_argument("-t", "--duration", metavar="DURATION", help="run time, e.g. 30s, 5m")
+    load.add_argument("--iterations", type=int, metavar="N", help="iterations per user, then stop")
+    parser.add_argument("--host", help="base URL, overriding the spec's host")
+    parser.add_argument("--client", choices=["fast", "requests"],
+                        help="HTTP client: fast (FastHttpUser, default) or requests (HttpUser)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no live progress lines")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -82,10 +105,25 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from ._run import run_command
+
+    return run_command(args, _parse_vars(args.var))
+
+
+def _cmd_debug(args: argparse.Namespace) -> int:
+    from ._run import debug_command
+
+    return debug_command(args, _parse_vars(args.var))
+
+
 _COMMANDS = {
     "validate": _cmd_validate,
     "schema": _cmd_schema,
+    "run": _cmd_run,
+    "debug": _cmd_debug,
 }
+_ENGINE_COMMANDS = {"run", "debug", "demo", "worker"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._errors import LoadspecError, SpecError
 
     args = build_parser().parse_args(argv)
+    if args.command in _ENGINE_COMMANDS:
+        import locust  # noqa: F401  (first: gevent must monkey-patch before ssl/sockets are imported)
     try:
         return _COMMANDS[args.command](args)
     except SpecError as exc:

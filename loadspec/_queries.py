@@ -1,0 +1,424 @@
+"""One query mechanism for captures, assertions and `when`: read a value, then test or store it.
+
+`compile_query` turns a model `Query` into a reader over a `ResponseView` (status, duration, size,
+url, body, json, header, cookie, regex, var); `compile_check` turns an `Assertion` into a function
+returning None on success or a short, stable failure message; `compile_capture` turns a `Capture`
+into a function storing a value. All parsing (JMESPath, regexes, JSON Schemas, templates) happens
+here at compile time; the returned closures only read and compare. Engine-free: a ResponseView wraps
+any response object with `status_code`, `headers`, `text`, `content` and `url`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jsonschema import Draft7Validator
+
+from ._jmespath import compile_jmespath
+from ._templates import CompiledValue, EnvLookup, RenderError, compile_value
+from .model import Assertion, Capture, Predicate, Query
+
+Variables = dict[str, Any]
+_UNSET = object()
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class QueryError(Exception):
+    """A query cannot be answered for this response (e.g. the body is not JSON)."""
+
+
+class ResponseView:
+    """The parts of one response that queries read; the JSON body is decoded at most once."""
+
+    __slots__ = ("response", "duration_ms", "_json", "_set_cookies")
+
+    def __init__(self, response: Any, duration_ms: float):
+        self.response = response
+        self.duration_ms = duration_ms
+        self._json: Any = _UNSET
+        self._set_cookies: dict[str, str] | None = None
+
+    @property
+    def status(self) -> int:
+        return int(self.response.status_code or 0)
+
+    def json(self) -> Any:
+        if self._json is _UNSET:
+            content = self.response.content or b""
+            try:
+                self._json = json.loads(content)
+            except ValueError:
+                kind = self.header("Content-Type") or "no content type"
+                self._json = QueryError(f"response is not JSON ({kind.split(';')[0]})")
+        if isinstance(self._json, QueryError):
+            raise self._json
+        return self._json
+
+    def header(self, name: str) -> str | None:
+        headers = self.response.headers
+        if headers is None:
+            return None
+        value = headers.get(name)
+        if value is None and hasattr(headers, "items"):
+            lowered = name.lower()
+            value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+        return value
+
+    def cookie(self, name: str) -> str | None:
+        if self._set_cookies is None:
+            self._set_cookies = _response_cookies(self.response)
+        return self._set_cookies.get(name)
+
+    @property
+    def text(self) -> str:
+        return self.response.text or ""
+
+    @property
+    def size(self) -> int:
+        return len(self.response.content or b"")
+
+    @property
+    def url(self) -> str:
+        return str(self.response.url or "")
+
+
+def _response_cookies(response: Any) -> dict[str, str]:
+    """Cookies set by this response (requests exposes a jar; geventhttpclient raw headers)."""
+    jar = getattr(response, "cookies", None)
+    if jar is not None and hasattr(jar, "get_dict"):
+        return dict(jar.get_dict())
+    found: dict[str, str] = {}
+    headers = response.headers
+    raw: list[str] = []
+    if hasattr(headers, "getheaders"):
+        raw = list(headers.getheaders("set-cookie") or [])
+    elif headers is not None and headers.get("set-cookie"):
+        raw = [headers.get("set-cookie")]
+    for line in raw:
+        pair = line.split(";", 1)[0]
+        name, sep, value = pair.partition("=")
+        if sep:
+            found[name.strip()] = value.strip()
+    return found
+
+
+Reader = Callable[[ResponseView | None, Variables], Any]
+
+
+def compile_query(query: Query) -> Reader:
+    """A function reading the query's value from a response (or the variables)."""
+    kind, selector = query.kind, query.selector
+    if kind == "status":
+        return lambda view, variables: view.status
+    if kind == "duration":
+        return lambda view, variables: view.duration_ms
+    if kind == "size":
+        return lambda view, variables: view.size
+    if kind == "url":
+        return lambda view, variables: view.url
+    if kind == "body":
+        return lambda view, variables: view.text
+    if kind == "json":
+        expression = compile_jmespath(str(selector))
+        return lambda view, variables: expression.search(view.json())
+    if kind == "header":
+        name = str(selector)
+        return lambda view, variables: view.header(name)
+    if kind == "cookie":
+        name = str(selector)
+        return lambda view, variables: view.cookie(name)
+    if kind == "regex":
+        pattern = re.compile(str(selector))
+
+        def read_regex(view: ResponseView, variables: Variables) -> Any:
+            matches = pattern.findall(view.text)
+            if not matches:
+                return None
+            return [m[0] if isinstance(m, tuple) else m for m in matches]
+        return read_regex  # type: ignore[return-value]
+    if kind == "var":
+        path = [int(p) if p.isdigit() else p for p in re.split(r"\.|\[|\]\.?", str(selector)) if p]
+
+        def read_var(view: ResponseView | None, variables: Variables) -> Any:
+            value: Any = variables
+            for key in path:
+                try:
+                    value = value[key]
+                except (KeyError, IndexError, TypeError):
+                    return None
+            return value
+        return read_var
+    raise ValueError(f"unknown query kind {kind!r}")
+
+
+# --- short, stable descriptions (the failures table groups by message) -------------------------
+
+
+def short_value(value: Any, kind: str = "") -> str:
+    """A low-cardinality rendering of an actual value for failure messages."""
+    if kind == "duration" and isinstance(value, (int, float)):
+        return _round_ms(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return f"{value:g}" if abs(value) < 1e6 else "a large number"
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) <= 24 and "\n" not in value else f"text of {len(value)} chars"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _round_ms(ms: float) -> str:
+    """Two significant digits, like Locust's buckets: 1234 → 1.2s, 87 → 87ms."""
+    if ms >= 1000:
+        return f"{float(f'{ms / 1000:.2g}'):g}s"
+    return f"{float(f'{ms:.2g}'):g}ms"
+
+
+def describe_query(query: Query) -> str:
+    return query.kind if query.selector is None else f"{query.kind} {query.selector}"
+
+
+def describe_predicate(predicate: Predicate, kind: str = "") -> str:
+    value = predicate.value
+    if predicate.op == "length" and isinstance(value, list):
+        return "length " + " ".join(describe_predicate(p) for p in value)
+    if predicate.op == "schema":
+        return "schema"
+    if kind == "duration" and isinstance(value, (int, float)):
+        return f"{predicate.op} {value:g}ms"
+    if isinstance(value, str):
+        return f"{predicate.op} {value}"
+    return f"{predicate.op} {json.dumps(value, default=str)}"
+
+
+# --- predicates -------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _equal(actual: Any, expected: Any) -> bool:
+    if actual == expected and type(actual) is not bool and type(expected) is not bool:
+        return True
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return actual is expected
+    if isinstance(expected, (int, float)) and isinstance(actual, str):
+        return _number(actual) == float(expected)
+    if isinstance(expected, str) and isinstance(actual, (int, float)):
+        return _number(expected) == float(actual)
+    return False
+
+
+def _status_matches(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, str) and len(expected) == 3 and expected.endswith("xx"):
+        return isinstance(actual, int) and actual // 100 == int(expected[0])
+    return _equal(actual, expected)
+
+
+def _subset(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and _subset(actual[key], item) for key, item in expected.items()
+        )
+    if isinstance(expected, list):
+        return isinstance(actual, list) and all(
+            any(_subset(candidate, item) for candidate in actual) for item in expected
+        )
+    return _equal(actual, expected)
+
+
+def _is_type(actual: Any, name: str) -> bool:
+    if name == "string":
+        return isinstance(actual, str)
+    if name == "integer":
+        return isinstance(actual, int) and not isinstance(actual, bool)
+    if name == "number":
+        return isinstance(actual, (int, float)) and not isinstance(actual, bool)
+    if name == "boolean":
+        return isinstance(actual, bool)
+    if name == "array":
+        return isinstance(actual, list)
+    if name == "object":
+        return isinstance(actual, dict)
+    if name == "null":
+        return actual is None
+    if name == "uuid":
+        return isinstance(actual, str) and bool(_UUID.match(actual))
+    return False
+
+
+def _contains(actual: Any, item: Any) -> bool:
+    if isinstance(actual, str):
+        return str(item) in actual
+    if isinstance(actual, list):
+        return any(_equal(candidate, item) for candidate in actual)
+    if isinstance(actual, dict):
+        return item in actual
+    return False
+
+
+def _compare(op: str) -> Callable[[Any, Any], bool]:
+    def compare(actual: Any, expected: Any) -> bool:
+        left, right = _number(actual), _number(expected)
+        if left is None or right is None:
+            return False
+        return {"gt": left > right, "gte": left >= right, "lt": left < right, "lte": left <= right}[op]
+    return compare
+
+
+Test = Callable[[Any, Variables], bool]
+
+
+def compile_predicate(predicate: Predicate, kind: str, env: EnvLookup) -> Test:
+    """A function (actual, variables) -> bool for one predicate."""
+    op, raw = predicate.op, predicate.value
+    if op == "length":
+        if isinstance(raw, list):
+            inner = [compile_predicate(p, "length", env) for p in raw]
+        else:
+            inner = [compile_predicate(Predicate("eq", raw), "length", env)]
+
+        def test_length(actual: Any, variables: Variables) -> bool:
+            try:
+                size = len(actual)
+            except TypeError:
+                return False
+            return all(test(size, variables) for test in inner)
+        return test_length
+    if op == "schema":
+        validator = Draft7Validator(raw)
+        return lambda actual, variables: validator.is_valid(actual)
+    if op in ("matches", "not_matches"):
+        pattern = re.compile(str(raw))
+        wanted = op == "matches"
+        return lambda actual, variables: (actual is not None and bool(pattern.search(str(actual)))) == wanted
+    if op == "exists":
+        wanted = bool(raw)
+        return lambda actual, variables: (actual is not None) == wanted
+    if op == "empty":
+        wanted = bool(raw)
+        return lambda actual, variables: (actual in (None, "", [], {})) == wanted
+    if op == "type":
+        return lambda actual, variables: _is_type(actual, str(raw))
+    expected: CompiledValue = compile_value(raw, env)
+    equal = _status_matches if kind == "status" else _equal
+    if op == "eq":
+        return lambda actual, variables: equal(actual, expected.get(variables))
+    if op == "ne":
+        return lambda actual, variables: not equal(actual, expected.get(variables))
+    if op in ("in", "not_in"):
+        wanted = op == "in"
+        return lambda actual, variables: any(
+            equal(actual, item) for item in (expected.get(variables) or [])) == wanted
+    if op in ("contains", "not_contains"):
+        wanted = op == "contains"
+        return lambda actual, variables: _contains(actual, expected.get(variables)) == wanted
+    if op == "starts_with":
+        return lambda actual, variables: isinstance(actual, str) and actual.startswith(str(expected.get(variables)))
+    if op == "ends_with":
+        return lambda actual, variables: isinstance(actual, str) and actual.endswith(str(expected.get(variables)))
+    if op == "subset":
+        return lambda actual, variables: _subset(actual, expected.get(variables))
+    if op in ("gt", "gte", "lt", "lte"):
+        compare = _compare(op)
+        return lambda actual, variables: compare(actual, expected.get(variables))
+    raise ValueError(f"unknown predicate {op!r}")
+
+
+Check = Callable[[ResponseView | None, Variables], str | None]
+
+
+def compile_check(assertion: Assertion, label: str, env: EnvLookup) -> Check:
+    """A function returning None when the assertion holds, else `<label>: assert #n ... (got ...)`."""
+    read = compile_query(assertion.query)
+    kind = assertion.query.kind
+    tests = [
+        (compile_predicate(p, kind, env), describe_predicate(p, kind)) for p in assertion.predicates
+    ]
+    prefix = f"{label}: assert #{assertion.index} {describe_query(assertion.query)}"
+
+    def check(view: ResponseView | None, variables: Variables) -> str | None:
+        try:
+            actual = read(view, variables)
+        except QueryError as exc:
+            return f"{prefix}: {exc}"
+        for test, text in tests:
+            try:
+                passed = test(actual, variables)
+            except RenderError as exc:
+                return f"{prefix} {text}: {exc}"
+            if not passed:
+                return f"{prefix} {text} (got {short_value(actual, kind)})"
+        return None
+
+    return check
+
+
+def compile_condition(assertion: Assertion, env: EnvLookup) -> Callable[[Variables], bool]:
+    """`when:` — True when every predicate holds for the variable."""
+    check = compile_check(assertion, "when", env)
+    return lambda variables: check(None, variables) is None
+
+
+Store = Callable[[ResponseView, Variables], str | None]
+
+
+def compile_capture(capture: Capture, label: str) -> Store:
+    """A function storing the captured value in the variables; returns a failure message or None."""
+    read = compile_query(capture.query)
+    name, pick = capture.name, capture.pick
+    has_default, default = capture.has_default, capture.default
+    prefix = f"{label}: capture {name} ({describe_query(capture.query)})"
+    many = capture.query.kind in ("json", "regex")
+
+    def store(view: ResponseView, variables: Variables) -> str | None:
+        try:
+            value = read(view, variables)
+        except QueryError as exc:
+            if has_default:
+                variables[name] = default
+                return None
+            return f"{prefix}: {exc}"
+        if many and isinstance(value, list):
+            if not value:
+                value = None
+            elif pick == "first":
+                value = value[0]
+            elif pick == "last":
+                value = value[-1]
+            elif pick == "random":
+                value = random.choice(value)
+        if value is None:
+            if has_default:
+                variables[name] = default
+                return None
+            return f"{prefix} found nothing"
+        variables[name] = value
+        return None
+
+    return store
+
+
+def first_regex_group(pattern: str) -> Mapping[str, Any]:  # pragma: no cover - documentation helper
+    """How a regex query reads: the first capture group of every match, or the whole match."""
+    return {"pattern": pattern}

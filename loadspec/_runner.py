@@ -1,0 +1,186 @@
+"""Run compiled user classes on Locust in this process (library mode) and return the results.
+
+It decides the load plan (users, spawn rate, duration, iterations, stages) from the spec and the
+command line, drives a Locust `LocalRunner`, shows live progress, stops the run when it should
+(duration reached, every user done with its iterations, a data pool's stop_test, an aborting
+threshold) and hands back `RunResults`. It does not compile, print summaries or write reports.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO
+
+import gevent
+import locust
+from locust import LoadTestShape
+from locust.env import Environment
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, STATE_STOPPING
+from locust.stats import stats_history
+
+from ._compiler import CompiledTest
+from ._errors import UsageError
+from ._results import RunResults, collect
+from .model import Load, Stage, iter_request_steps
+
+
+@dataclass
+class LoadPlan:
+    """How much load to apply, after the command line has overridden the spec."""
+
+    users: int = 1
+    spawn_rate: float = 1.0
+    duration: float | None = None
+    iterations: int | None = None
+    stages: list[Stage] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.stages:
+            return f"{len(self.stages)} stages, {sum(s.duration for s in self.stages):g}s"
+        parts = [f"{self.users} user{'s' if self.users != 1 else ''}", f"spawn rate {self.spawn_rate:g}/s"]
+        if self.iterations:
+            parts.append(f"{self.iterations} iteration{'s' if self.iterations != 1 else ''} each")
+        if self.duration:
+            parts.append(f"for {self.duration:g}s")
+        return ", ".join(parts)
+
+
+def plan_load(load: Load, *, users: int | None = None, spawn_rate: float | None = None,
+              duration: float | None = None, iterations: int | None = None) -> LoadPlan:
+    """Merge command-line overrides over the spec's `load:`. No duration and no iterations = 1 iteration."""
+    stages = [] if (users is not None or duration is not None) else list(load.stages)
+    plan = LoadPlan(
+        users=users if users is not None else (load.users if load.users is not None else 1),
+        duration=duration if duration is not None else load.duration,
+        iterations=iterations if iterations is not None else load.iterations,
+        stages=stages,
+    )
+    plan.spawn_rate = spawn_rate or load.spawn_rate or float(max(plan.users, 1))
+    if plan.users < 0:
+        raise UsageError("--users must be 0 or more")
+    if not plan.stages and plan.duration is None and plan.iterations is None:
+        plan.iterations = 1
+    return plan
+
+
+class StagesShape(LoadTestShape):
+    """`load.stages` as a Locust load shape: each stage moves to its user count over its duration."""
+
+    def __init__(self, stages: list[Stage], default_rate: float):
+        super().__init__()
+        self.stages = stages
+        self.default_rate = default_rate
+
+    def tick(self) -> tuple[int, float] | None:
+        elapsed = self.get_run_time()
+        previous = 0
+        for stage in self.stages:
+            if elapsed < stage.duration:
+                rate = stage.spawn_rate or max(abs(stage.users - previous) / max(stage.duration, 0.001), 1.0)
+                return stage.users, rate
+            elapsed -= stage.duration
+            previous = stage.users
+        return None
+
+
+Monitor = Callable[[Environment, float], str | None]
+
+
+@dataclass
+class RunOutcome:
+    """A finished run: its Locust environment, results, and why it ended."""
+
+    environment: Environment
+    results: RunResults
+    ended_by: str
+
+
+def step_order(test: CompiledTest) -> list[str]:
+    names: list[str] = []
+    for scenario in test.spec.scenarios:
+        for step in iter_request_steps(scenario.setup + scenario.steps):
+            if step.name not in names:
+                names.append(step.name)
+    return names
+
+
+def make_environment(test: CompiledTest, plan: LoadPlan | None = None) -> Environment:
+    shape = StagesShape(plan.stages, plan.spawn_rate) if plan and plan.stages else None
+    return Environment(user_classes=test.user_classes, events=locust.events, host=test.host,
+                       shape_class=shape, catch_exceptions=True)
+
+
+def run_local(
+    test: CompiledTest,
+    plan: LoadPlan,
+    *,
+    progress: IO[str] | None = sys.stderr,
+    monitors: list[Monitor] | None = None,
+    environment: Environment | None = None,
+    progress_interval: float = 2.0,
+) -> RunOutcome:
+    """Run headless until the plan is done, a monitor asks to stop, or the test stops itself."""
+    env = environment or make_environment(test, plan)
+    runner = env.runner or env.create_local_runner()
+    env.events.init.fire(environment=env, runner=runner, web_ui=env.web_ui)
+    history = gevent.spawn(stats_history, runner)
+    started = time.monotonic()
+    if plan.stages:
+        runner.start_shape()
+        total = sum(stage.duration for stage in plan.stages)
+    else:
+        runner.start(plan.users, plan.spawn_rate)
+        total = plan.duration
+    ended_by = "duration"
+    last_progress = 0.0
+    try:
+        while True:
+            gevent.sleep(0.2)
+            elapsed = time.monotonic() - started
+            if test.run_log.stop_reason:
+                ended_by = "stop_test"
+                break
+            if runner.state in (STATE_STOPPED, STATE_STOPPING) and elapsed > 0.5:
+                ended_by = "stages" if plan.stages else "stopped"
+                break
+            if plan.duration is not None and not plan.stages and elapsed >= plan.duration:
+                ended_by = "duration"
+                break
+            if plan.iterations is not None and runner.state == STATE_RUNNING and runner.user_count == 0:
+                ended_by = "iterations"
+                break
+            if plan.users == 0 and not plan.stages and runner.state != STATE_SPAWNING:
+                ended_by = "no users"
+                break
+            stop = next((m(env, elapsed) for m in monitors or [] if m(env, elapsed)), None)
+            if stop:
+                ended_by = stop
+                break
+            if progress is not None and elapsed - last_progress >= progress_interval:
+                last_progress = elapsed
+                progress.write(progress_line(env, elapsed, total) + "\n")
+                progress.flush()
+    finally:
+        runner.quit()
+        history.kill(block=False)
+    elapsed = time.monotonic() - started
+    results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
+    return RunOutcome(environment=env, results=results, ended_by=ended_by)
+
+
+def progress_line(env: Environment, elapsed: float, total: float | None) -> str:
+    """`[ 12s / 30s] users 10 | 412.3 req/s | failures 0 (0.00%) | p95 23ms`."""
+    stats = env.stats.total
+    rps = stats.current_rps or 0.0
+    p95 = stats.get_current_response_time_percentile(0.95) if stats.num_requests else None
+    rate = stats.fail_ratio * 100
+    clock = f"{elapsed:4.0f}s / {total:.0f}s" if total else f"{elapsed:4.0f}s"
+    users = env.runner.user_count if env.runner else 0
+    p95_text = f"{p95:.0f}ms" if p95 is not None else "-"
+    return (f"[{clock}] users {users} | {rps:7.1f} req/s | requests {stats.num_requests} | "
+            f"failures {stats.num_failures} ({rate:.2f}%) | p95 {p95_text}")
+
+
