@@ -107,9 +107,9 @@ in `host` may contain templates: `{{ name }}`.
 - `{{ users.email }}`: a column of the current row of the data pool `users`.
 - `{{ order.items.0.id }}` or `{{ order.items[0].id }}`: a key or list position inside a value.
 - `{{ env.API_KEY }}`: the environment variable `API_KEY` of the machine that runs loadspec, read
-  once when the file is loaded. An unset variable reads as empty text.
-- `{{ user_id }}`: the number of the simulated user; `{{ iteration }}`: the number of the user's
-  current iteration.
+  once before the run. If it is not set, the run does not start and loadspec names it.
+- `{{ user_id }}`: the number of the simulated user (1, 2, 3, ...); `{{ iteration }}`: the
+  number of the user's current iteration, from 1.
 
 Built-in functions:
 
