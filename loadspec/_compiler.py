@@ -30,6 +30,8 @@ from ._queries import (
     compile_capture,
     compile_check,
     compile_condition,
+    describe_predicate,
+    describe_query,
 )
 from ._templates import CompiledValue, EnvLookup, RenderError, compile_value
 from .model import (
@@ -105,6 +107,11 @@ class CompiledRequest:
         self.think = (think.minimum, think.maximum) if think and think.maximum > 0 else None
         self.checks = [compile_check(a, self.name, env) for a in step.assertions]
         self.checks_status = any(a.query.kind == "status" for a in step.assertions)
+        self.check_labels = [
+            f"assert #{a.index} {describe_query(a.query)} "
+            + " ".join(describe_predicate(p, a.query.kind) for p in a.predicates)
+            for a in step.assertions
+        ]
         self.captures = [compile_capture(c, self.name) for c in step.captures]
         self.when = compile_condition(step.when, env) if step.when else None
         self.probability = step.probability
@@ -160,9 +167,15 @@ class CompiledRequest:
                         self.name, self.method, str(url), view.status, message,  # type: ignore[arg-type]
                         view.text[:300]))
                 if user.tracer:
-                    user.tracer("response", {"step": self.name, "method": self.method, "url": url,
-                                             "status": view.status, "ms": view.duration_ms,
-                                             "failure": message, "variables": variables})
+                    user.tracer("response", {
+                        "step": self.name, "method": self.method, "url": url, "status": view.status,
+                        "ms": view.duration_ms, "failure": message, "variables": dict(variables),
+                        "request_headers": kwargs.get("headers") or {},
+                        "request_body": kwargs.get("json", kwargs.get("data")),
+                        "checks": [(label, check(view, variables))
+                                   for label, check in zip(self.check_labels, self.checks, strict=True)],
+                        "body": view.text[:500],
+                    })
         if not ok:
             user.failures += 1
         if self.think is not None:

@@ -85,6 +85,20 @@ def _row(entry: Any, name: str | None = None) -> StepResult:
     )
 
 
+GROUP_METHOD = "GROUP"
+
+
+def _requests_total(stats: Any) -> Any:
+    """Locust's total, minus group entries (a group's time is already in its requests)."""
+    if not any(entry.method == GROUP_METHOD for entry in stats.entries.values()):
+        return stats.total
+    total = type(stats.total)(stats, "Total", None, use_response_times_cache=False)
+    for entry in stats.entries.values():
+        if entry.method != GROUP_METHOD:
+            total.extend(entry)
+    return total
+
+
 def collect(stats: Any, step_order: list[str], *, elapsed_s: float, run_log: Any = None) -> RunResults:
     """Read Locust's `RequestStats` into RunResults, steps in the order the spec lists them."""
     position = {name: index for index, name in enumerate(step_order)}
@@ -95,7 +109,7 @@ def collect(stats: Any, step_order: list[str], *, elapsed_s: float, run_log: Any
     )
     return RunResults(
         steps=[_row(entry) for entry in entries],
-        total=_row(stats.total, "Total"),
+        total=_row(_requests_total(stats), "Total"),
         failures=failures,
         elapsed_s=elapsed_s,
         assertions_checked=getattr(run_log, "assertions_checked", 0),

@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from ._compiler import CompiledTest, compile_spec
 from ._console import render_summary
 from ._errors import UsageError
-from ._runner import LoadPlan, plan_load, run_local
+from ._runner import LoadPlan, Monitor, RunOutcome, plan_load, run_local
 from ._source import load_source
 from ._units import parse_duration
 
@@ -42,12 +44,23 @@ def prepare(args: argparse.Namespace, variables: Mapping[str, str],
     return test, plan
 
 
+def execute(test: CompiledTest, plan: LoadPlan, args: argparse.Namespace,
+            monitors: list[Monitor]) -> RunOutcome:
+    """Run the compiled test here (one process) or on Locust's master/worker engine."""
+    progress = None if getattr(args, "quiet", False) else sys.stderr
+    if getattr(args, "processes", None) or getattr(args, "master", False):
+        from ._distributed import run_distributed
+
+        return run_distributed(test, plan, args, monitors=monitors, progress=progress)
+    return run_local(test, plan, progress=progress, monitors=monitors)
+
+
 def run_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:
     test, plan = prepare(args, variables)
     out = sys.stdout
     out.write(f"loadspec: {test.spec.name} against {test.host} — {plan.describe()}\n")
     out.flush()
-    outcome = run_local(test, plan, progress=None if args.quiet else sys.stderr)
+    outcome = execute(test, plan, args, monitors=[])
     results = outcome.results
     out.write("\n" + render_summary(results, test.run_log.examples) + "\n")
     failed = results.total.failures > 0 or results.stop_reason is not None
@@ -65,3 +78,30 @@ def debug_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int
     return run_debug(test, sys.stdout)
 
 
+
+
+def _find_demo_spec() -> Path:
+    for candidate in (Path.cwd() / "examples" / "checkout.yaml",
+                      Path(__file__).resolve().parent.parent / "examples" / "checkout.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise UsageError("examples/checkout.yaml not found: run from the loadspec folder or pass --spec FILE")
+
+
+def demo_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:
+    """Start the demo shop on 127.0.0.1, run a spec against it, stop the shop."""
+    from ._demo_server import DemoServer
+
+    with DemoServer(port=args.port) as server:
+        if args.serve_only:
+            sys.stdout.write(f"demo shop listening on {server.url} (Ctrl+C to stop)\n")
+            sys.stdout.flush()
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                return EXIT_OK
+        args.file = args.spec or str(_find_demo_spec())
+        args.host = args.host or server.url
+        sys.stdout.write(f"demo shop started on {server.url}\n")
+        return run_command(args, variables)

@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(debug)
     debug.add_argument("--host", help="base URL, overriding the spec's host")
     debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
+    demo = commands.add_parser(
+        "demo", help="start the bundled demo shop on 127.0.0.1 and load-test it with examples/checkout.yaml")
+    demo.add_argument("--spec", metavar="FILE", help="spec to run (default: examples/checkout.yaml)")
+    demo.add_argument("--port", type=int, default=0, help="demo server port (default: a free one)")
+    demo.add_argument("--serve-only", action="store_true", help="only run the demo server until Ctrl+C")
+    _add_source_options(demo)
+    _add_run_options(demo)
+    demo.set_defaults(duration="20s")
     return parser
 
 
@@ -117,7 +125,14 @@ def _cmd_debug(args: argparse.Namespace) -> int:
     return debug_command(args, _parse_vars(args.var))
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from ._run import demo_command
+
+    return demo_command(args, _parse_vars(args.var))
+
+
 _COMMANDS = {
+    "demo": _cmd_demo,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
     "run": _cmd_run,
