@@ -36,11 +36,12 @@ def run_debug(test: CompiledTest, out: IO[str]) -> int:
         elif request_type == "GROUP":
             out.write(f"  group {name}: ok ({response_time:.0f}ms)\n")
 
+    seen: dict[str, Any] = {}
     for user_class in test.user_classes:
+        seen.clear()
         env = Environment(user_classes=[user_class], host=test.host, catch_exceptions=False)
         env.events.request.add_listener(on_request)
         out.write(f"scenario {user_class.scenario_name} ({user_class.__name__})\n")
-        seen: dict[str, Any] = {}
 
         def trace(event: str, data: dict[str, Any]) -> None:
             if event != "response":
