@@ -81,6 +81,7 @@ class _Reader:
         self.base_dir = base_dir
         self.problems: list[Diagnostic] = []
         self.pools: dict[str, DataPool] = {}
+        self.pool_names: set[str] = set()
 
     # --- reporting helpers ------------------------------------------------------------------
 
@@ -197,7 +198,8 @@ class _Reader:
             self.templates(value, ("variables", name), variable_scope)
             variable_scope.names.add(name)
         defaults = self.read_defaults(self.mapping(data.get("defaults")))
-        base = set(variables) | set(self.pools) | set(BUILTIN_VARIABLES)
+        base = set(variables) | self.pool_names | set(BUILTIN_VARIABLES)
+        self.check_name_clashes(variables)
         self.templates(data.get("host"), ("host",), _Scope(set(variables) | {"env"}, {}))
         self.templates(defaults.headers, ("defaults", "headers"), _Scope(base, {}))
         scenarios: list[Scenario] = []
@@ -227,8 +229,18 @@ class _Reader:
         spec.thresholds = self.read_thresholds(self.listing(data.get("thresholds")), spec)
         return spec
 
+    def check_name_clashes(self, variables: dict[str, Any]) -> None:
+        for name in variables:
+            if name in BUILTIN_VARIABLES:
+                self.error(("variables", name), f"'{name}' is a built-in name", "choose another variable name",
+                           key=True)
+            elif name in self.pool_names:
+                self.error(("variables", name), f"variable '{name}' has the same name as a data pool",
+                           "rename one of them: {{ " + name + ".column }} must mean one thing", key=True)
+
     def read_pools(self, data: dict[str, Any]) -> None:
         for name, raw in data.items():
+            self.pool_names.add(name)
             if not isinstance(raw, dict) or not isinstance(raw.get("csv"), str):
                 continue
             path = ("data", name, "csv")
@@ -249,6 +261,13 @@ class _Reader:
                            "the first line names the columns, e.g. email,password")
                 continue
             columns = [cell.strip() for cell in rows[0]]
+            if any(not column for column in columns) or len(set(columns)) != len(columns):
+                dupes = sorted({c for c in columns if columns.count(c) > 1 and c})
+                self.error_at(Location(str(csv_path), 1, 1),
+                              "CSV header has " + (f"duplicate columns: {', '.join(dupes)}" if dupes
+                                                   else "an empty column name"),
+                              "every column needs its own name, e.g. email,password")
+                continue
             body = [tuple(row) for row in rows[1:] if any(cell.strip() for cell in row)]
             for line_no, row in enumerate(rows[1:], start=2):
                 if any(cell.strip() for cell in row) and len(row) != len(columns):
@@ -356,7 +375,8 @@ class _Reader:
                 return None
             if "steps" not in raw:
                 self.error(path + (controls[0],), f"a {controls[0]} needs steps:", key=True,
-                           help="list the steps to repeat under steps:")
+                           help="list the steps to " + ("repeat" if controls[0] == "loop" else "time together")
+                           + " under steps:")
                 return None
             return self.read_control(raw, controls[0], path, scope)
         if not methods:
@@ -486,6 +506,10 @@ class _Reader:
     def check_selector(self, kind: str, selector: Any, path: PathKey) -> bool:
         if not isinstance(selector, str):
             return False
+        if "{{" in selector and kind != "json":
+            self.error(path, f"a {kind} selector is a plain name, not a template",
+                       "selectors are fixed when the file loads; write the name itself")
+            return False
         if kind == "json":
             problem = check_jmespath(selector)
             if problem:
@@ -516,6 +540,11 @@ class _Reader:
                 return None
             if kind == "var":
                 self.check_ref_name(str(selector), path + (kind,), scope)
+        if "default" in raw:
+            self.templates(raw["default"], path + ("default",), scope)
+        if name in BUILTIN_VARIABLES:
+            self.error(path, f"'{name}' is a built-in name and cannot be captured", "choose another name",
+                       key=True)
         query = Query(kind, selector if kind in SELECTOR_QUERIES else None, self.at(path + (kind,)))
         return Capture(name=name, query=query, pick=raw.get("pick", "first"),
                        has_default="default" in raw, default=raw.get("default"), where=self.at(path, key=True))
@@ -533,9 +562,12 @@ class _Reader:
                        *, for_when: bool = False) -> Assertion | None:
         allowed = ("var",) if for_when else INLINE_QUERIES + SELECTOR_QUERIES
         what = "when:" if for_when else f"assert #{index}"
-        if for_when and not any(k in raw for k in allowed):
-            self.error(path, "when: tests a variable: {var: NAME, <predicate>: value}",
-                       "e.g. when: {var: product_id, exists: true}", key=True)
+        if for_when and "var" not in raw:
+            other = next((k for k in raw if k in INLINE_QUERIES + SELECTOR_QUERIES), None)
+            self.error(path + (other,) if other else path,
+                       f"when: tests a variable, not a response{f' ({other})' if other else ''}",
+                       "e.g. when: {var: product_id, exists: true}; to test a response, capture "
+                       "the value in an earlier step", key=True)
             return None
         found = self.read_query(raw, path, allowed, what)
         if not found:
@@ -604,7 +636,7 @@ class _Reader:
             else:
                 self.templates(value, where_path, scope)
             found.append(Predicate(op, value, self.at(where_path)))
-        if not found and not any(op in PREDICATES for op in raw):
+        if not raw:
             self.error(path, f"no predicate given for {kind}", "e.g. {eq: 1}, {exists: true}, {lt: 800ms}")
         return found
 
@@ -626,7 +658,7 @@ class _Reader:
         try:
             Draft7Validator.check_schema(value)
         except SchemaError as exc:
-            self.error(path, f"invalid JSON Schema: {exc.message}")
+            self.error(path + tuple(exc.path), f"invalid JSON Schema: {exc.message}")
             return None
         return value
 
@@ -698,23 +730,29 @@ def load_spec_text(
 ) -> Spec:
     """Load a spec from YAML text; `file` names it in messages. Raises SpecError."""
     doc = parse_yaml(text, file)
-    if doc.data is not None and not isinstance(doc.data, dict):
-        doc.diagnostics.append(Diagnostic(Location(file, 1, 1), "a spec is a mapping of keys "
-                                          "(version, scenarios, ...), not a list or a single value"))
+    if doc.data is None and not doc.diagnostics:
+        doc.diagnostics.append(Diagnostic(Location(file, 1, 1), "the file is empty: it has no spec in it",
+                                          "start from an example in examples/"))
+    elif doc.data is not None and not isinstance(doc.data, dict):
+        shape = "a list" if isinstance(doc.data, list) else "a single value"
+        doc.diagnostics.append(Diagnostic(doc.location(())[0], "a spec is a mapping of keys "
+                                          f"(version, scenarios, ...), not {shape}",
+                                          "start with `scenarios:` — see examples/checkout.yaml"))
     if doc.diagnostics and not isinstance(doc.data, dict):
         raise SpecError(file, doc.diagnostics, text)
     if environment:
         problem = _apply_environment(doc, environment)
         if problem:
             doc.diagnostics.append(problem)
-    problems = list(doc.diagnostics) + validate_structure(doc)
+    problems = list(doc.diagnostics)
+    structure = validate_structure(doc)
     if variables:
         merged = dict(doc.data.get("variables") or {}) if isinstance(doc.data.get("variables"), dict) else {}
         merged.update(variables)
         doc.data["variables"] = merged
     reader = _Reader(doc, base_dir or Path.cwd())
     spec = reader.read(doc.data, Path(file) if base_dir else None, environment)
-    problems += reader.problems
+    problems += reader.problems + structure
     if problems:
         raise SpecError(file, _dedupe(problems), text)
     return spec

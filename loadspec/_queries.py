@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from jsonschema import Draft7Validator
@@ -109,8 +109,11 @@ def _response_cookies(response: Any) -> dict[str, str]:
 Reader = Callable[[ResponseView | None, Variables], Any]
 
 
-def compile_query(query: Query) -> Reader:
-    """A function reading the query's value from a response (or the variables)."""
+def compile_query(query: Query, *, all_matches: bool = False) -> Reader:
+    """A function reading the query's value from a response (or the variables).
+
+    A regex reads the first capture group of the first match, or of every match with
+    `all_matches` (captures use that to `pick`)."""
     kind, selector = query.kind, query.selector
     if kind == "status":
         return lambda view, variables: view.status
@@ -134,12 +137,18 @@ def compile_query(query: Query) -> Reader:
     if kind == "regex":
         pattern = re.compile(str(selector))
 
-        def read_regex(view: ResponseView, variables: Variables) -> Any:
+        def read_regex_all(view: ResponseView, variables: Variables) -> Any:
             matches = pattern.findall(view.text)
             if not matches:
                 return None
             return [m[0] if isinstance(m, tuple) else m for m in matches]
-        return read_regex  # type: ignore[return-value]
+
+        def read_regex_first(view: ResponseView, variables: Variables) -> Any:
+            match = pattern.search(view.text)
+            if match is None:
+                return None
+            return match.group(1) if pattern.groups else match.group(0)
+        return read_regex_all if all_matches else read_regex_first  # type: ignore[return-value]
     if kind == "var":
         path = [int(p) if p.isdigit() else p for p in re.split(r"\.|\[|\]\.?", str(selector)) if p]
 
@@ -385,7 +394,7 @@ Store = Callable[[ResponseView, Variables], str | None]
 
 def compile_capture(capture: Capture, label: str) -> Store:
     """A function storing the captured value in the variables; returns a failure message or None."""
-    read = compile_query(capture.query)
+    read = compile_query(capture.query, all_matches=True)
     name, pick = capture.name, capture.pick
     has_default, default = capture.has_default, capture.default
     prefix = f"{label}: capture {name} ({describe_query(capture.query)})"
@@ -418,7 +427,3 @@ def compile_capture(capture: Capture, label: str) -> Store:
 
     return store
 
-
-def first_regex_group(pattern: str) -> Mapping[str, Any]:  # pragma: no cover - documentation helper
-    """How a regex query reads: the first capture group of every match, or the whole match."""
-    return {"pattern": pattern}

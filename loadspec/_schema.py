@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -83,7 +84,11 @@ def _unwrap(error: ValidationError) -> ValidationError:
             error = best_match(deeper)
             continue
         patterns = [e for e in error.context if e.validator == "pattern"]
-        return patterns[0] if patterns else error
+        if patterns:
+            return patterns[0]
+        # The branch whose type fits the value explains the problem ("unknown key", ...).
+        fitting = [e for e in error.context if e.validator != "type"]
+        return best_match(fitting) if fitting else error
     return error
 
 
@@ -91,6 +96,11 @@ def _diagnose(error: ValidationError, doc: YamlDocument) -> list[Diagnostic]:
     error = _unwrap(error)
     path = tuple(error.absolute_path)
     kind, instance = error.validator, error.instance
+    if "propertyNames" in error.relative_schema_path or "propertyNames" in error.schema_path:
+        where, width = doc.location(path + (instance,), key=True)
+        return [Diagnostic(where, f"'{instance}' is not a valid name",
+                           "names start with a letter or _ and contain only letters, digits and _ "
+                           f"(e.g. {re.sub(r'[^A-Za-z0-9_]', '_', str(instance))})", width)]
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extras = [key for key in instance if key not in allowed]
@@ -143,9 +153,6 @@ def _diagnose(error: ValidationError, doc: YamlDocument) -> list[Diagnostic]:
                            f"{error.validator_value}", None, width)]
     if kind == "minItems":
         return [Diagnostic(where, f"the list{_describe_place(path)} must not be empty", None, width)]
-    if kind == "propertyNames":
-        return [Diagnostic(where, f"'{instance}' is not a valid name",
-                           "names start with a letter or _ and contain letters, digits and _", width)]
     return [Diagnostic(where, error.message, None, width)]
 
 

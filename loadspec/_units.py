@@ -97,6 +97,8 @@ def parse_threshold(text: str) -> ParsedThreshold:
         amount = amount * 1000.0 if unit == "s" else amount
     elif metric in RATE_METRICS:
         if unit == "%":
+            if amount > 100:
+                raise ValueError(f"{metric} {amount:g}% is above 100%")
             amount /= 100.0
         elif unit is not None:
             raise ValueError(f"'{unit}' is not a unit for {metric}; write a percentage like 1%")

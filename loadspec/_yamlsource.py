@@ -184,6 +184,7 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
     line = mark.line + 1 if mark else 1
     col = mark.column + 1 if mark else 1
     problem = exc.problem or "invalid YAML"
+    context = exc.context or ""
     lines = text.splitlines()
     help_text = None
     # An unquoted template at the start of a value: `url: {{ base }}/x` breaks the flow mapping.
@@ -196,10 +197,29 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
                 "YAML reads an unquoted {{ as a mapping; write it in quotes, e.g. \"{{ token }}\"",
                 2,
             )
-    if "\t" in (lines[line - 1] if 0 < line <= len(lines) else ""):
+    opened = exc.context_mark
+    if opened is not None and "quoted scalar" in context:
+        return Diagnostic(Location(file, opened.line + 1, opened.column + 1),
+                          "invalid YAML: this quoted value is never closed",
+                          "add the closing quote on the same line", 1)
+    for kind, closer in (("flow mapping", "}"), ("flow sequence", "]")):
+        if opened is not None and kind in context:
+            opener = "{" if closer == "}" else "["
+            return Diagnostic(Location(file, opened.line + 1, opened.column + 1),
+                              f"invalid YAML: this '{opener}' is never closed with '{closer}'",
+                              f"close it with '{closer}' on the same line, or use one key per line", 1)
+    current = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in current:
         help_text = "YAML does not allow tabs for indentation; use spaces"
     elif "mapping values are not allowed" in problem:
-        help_text = "a value containing ': ' must be quoted, or a key is indented wrongly"
+        body = current.strip().removeprefix("- ")
+        if body.count(": ") + body.endswith(":") >= 2:
+            help_text = "a value containing ': ' must be quoted, e.g. name: \"Checkout: pay\""
+        else:
+            col = len(current) - len(current.lstrip()) + 1
+            help_text = "this key is indented wrongly: align it with the keys above it"
     elif "expected <block end>" in problem or "did not find expected" in problem:
         help_text = "check the indentation of this line against the lines above it"
+    if line > len(lines) and lines:
+        line, col = len(lines), len(lines[-1]) + 1
     return Diagnostic(Location(file, line, col), f"invalid YAML: {problem}", help_text)

@@ -31,8 +31,8 @@ def _parse_vars(pairs: list[str]) -> dict[str, str]:
     found = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--var takes KEY=VALUE, got '{pair}'")
+        if not sep or not key.strip().isidentifier():
+            raise UsageError(f"--var takes NAME=VALUE with NAME made of letters, digits and _, got '{pair}'")
         found[key.strip()] = value
     return found
 

@@ -174,7 +174,7 @@ Captures and assertions read the response with the same queries. `status`, `dura
 `regex` and `var` take one. Captured values are kept per user and are visible to all later steps
 and later iterations, until captured again.
 """),
-    Section("Assertions", ("assertion", "predicates"), """\
+    Section("Assertions", ("assertion", "condition", "predicates"), """\
 Examples:
 
 ```yaml
