@@ -1,9 +1,12 @@
-"""Terminal output of a finished run: the per-step table, the failures table and failure examples.
+"""Terminal output of a finished run: the per-step table, failures with examples, the thresholds.
 
-Reads `RunResults` and the compiled test's `RunLog`; returns text. It never runs anything.
+Reads `RunResults`, the compiled test's `RunLog` and threshold results; returns text. It never runs
+or judges anything.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from ._results import PERCENTILE_PRECISION, RunResults, StepResult
 
@@ -74,3 +77,41 @@ def render_summary(results: RunResults, examples: dict[str, list] | None = None)
         parts.append(f"Stopped early: {results.stop_reason}")
     parts.append(f"({PERCENTILE_PRECISION}.)")
     return "\n\n".join(parts)
+
+
+def thresholds_table(checks: list[Any]) -> str:
+    """Every threshold with ✓/✗, its scope, its actual value and a note (ThresholdResult rows)."""
+    if not checks:
+        return ""
+    rows = []
+    for check in checks:
+        note = check.note
+        if check.aborted_run:
+            note = f"aborted the run after {check.at_s or 0:.1f}s" + (f"; {note}" if note else "")
+        rows.append(("✓" if check.passed else "✗", check.threshold.text, check.scope, check.actual_text, note))
+    header = ("", "Threshold", "Step", "Actual", "")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    lines = ["Thresholds:"]
+    for mark, text, scope, actual, note in rows:
+        line = f"  {mark} {text.ljust(widths[1])}  {scope.ljust(widths[2])}  {actual.rjust(widths[3])}"
+        lines.append(f"{line}  {note}".rstrip())
+    passed = sum(1 for c in checks if c.passed)
+    lines.append(f"  {passed} of {len(checks)} passed. Precision: pNN and med come from Locust's histogram "
+                 "(exact below 100 ms, ±5 ms to 1 s, ±50 ms to 10 s, ±500 ms above); avg, min and max are exact.")
+    return "\n".join(lines)
+
+
+def stress_table(stress: Any) -> str:
+    """The steps of a stress run (a StressWatch): users, requests/s, p95, errors, held or broke."""
+    if not stress.steps:
+        return stress.summary()
+    lines = ["Stress steps (each judged on its own requests):",
+             f"  {'Users':>5}  {'Requests':>8}  {'Req/s':>7}  {'p95':>7}  {'Errors':>7}"]
+    for step in stress.steps:
+        total = step.results.total
+        lines.append(f"  {step.users:>5}  {total.requests:>8}  {total.rps:>7.1f}  {_ms(total.p95_ms):>7}  "
+                     f"{total.error_rate * 100:>6.2f}%  {'held' if step.passed else 'broke'}")
+    if stress.note:
+        lines.append(f"  ({stress.note})")
+    lines.append(stress.summary())
+    return "\n".join(lines)

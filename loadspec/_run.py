@@ -1,7 +1,8 @@
 """The `run` and `debug` commands: source → Spec → compiled users → run → summary → exit code.
 
-Glue only: each stage lives in its own module. Exit codes: 0 every request passed, 1 some failed,
-2 invalid input (raised as LoadspecError and turned into a message by the CLI).
+Glue only: each stage lives in its own module. Exit codes (docs/thresholds.md): 0 passed; 1 some
+request failed and the spec has no thresholds; 2 invalid input (raised as LoadspecError and turned
+into a message by the CLI); 3 thresholds failed; 4 aborted early by an abort_on_fail threshold.
 """
 
 from __future__ import annotations
@@ -14,33 +15,47 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ._compiler import CompiledTest, compile_spec
-from ._console import render_summary
+from ._console import render_summary, stress_table, thresholds_table
+from ._envfile import merged_environment
 from ._errors import UsageError
-from ._runner import LoadPlan, Monitor, RunOutcome, plan_load, run_local
+from ._profiles import StressWatch, profile_plan, stress_thresholds
+from ._reports import RunReport, StatsSampler, write_reports
+from ._runner import LoadPlan, Monitor, RunOutcome, plan_load, run_local, run_web_ui, step_order
 from ._source import load_source
+from ._thresholds import AbortWatch, final_checks, judge
 from ._units import parse_duration
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
-def _duration_option(text: str | None) -> float | None:
+def _duration_option(text: str | None, option: str = "--duration") -> float | None:
     if text is None:
         return None
     try:
         return parse_duration(text if not text.replace(".", "").isdigit() else f"{text}s")
     except ValueError as exc:
-        raise UsageError(f"--duration: {exc}") from None
+        raise UsageError(f"{option}: {exc}") from None
 
 
 def prepare(args: argparse.Namespace, variables: Mapping[str, str],
             env: Mapping[str, str] | None = None) -> tuple[CompiledTest, LoadPlan]:
     """Load, compile and plan, honouring the command-line overrides."""
     spec = load_source(args.file, environment=args.environment, variables=variables)
-    plan = plan_load(spec.load, users=getattr(args, "users", None), spawn_rate=getattr(args, "spawn_rate", None),
+    profile = getattr(args, "profile", None)
+    if profile and getattr(args, "ui", False):
+        raise UsageError("--profile plans a headless run; with --ui you set the load in the browser")
+    overrides = dict(users=getattr(args, "users", None), spawn_rate=getattr(args, "spawn_rate", None),
                      duration=_duration_option(getattr(args, "duration", None)),
                      iterations=getattr(args, "iterations", None))
-    test = compile_spec(spec, env=dict(os.environ) if env is None else env, host=args.host,
-                        client=args.client, iterations=plan.iterations)
+    plan = profile_plan(profile, spec.load, **overrides) if profile else plan_load(spec.load, **overrides)
+    if env is None:
+        env = merged_environment(os.environ, getattr(args, "env_file", None))
+    iterations = plan.iterations
+    if getattr(args, "ui", False):  # in the web UI users run until stopped, unless iterations are asked for
+        iterations = overrides["iterations"] or spec.load.iterations
+        plan.summary = "load set in the web UI"
+    test = compile_spec(spec, env=env, host=args.host, client=args.client, iterations=iterations,
+                        pacing=_duration_option(getattr(args, "pacing", None), "--pacing"))
     return test, plan
 
 
@@ -48,6 +63,10 @@ def execute(test: CompiledTest, plan: LoadPlan, args: argparse.Namespace,
             monitors: list[Monitor]) -> RunOutcome:
     """Run the compiled test here (one process) or on Locust's master/worker engine."""
     progress = None if getattr(args, "quiet", False) else sys.stderr
+    if getattr(args, "ui", False):
+        if getattr(args, "processes", None) or getattr(args, "master", False):
+            raise UsageError("--ui runs in this process; it does not combine with --processes or --master")
+        return run_web_ui(test, plan, port=args.ui_port, progress=progress, monitors=monitors)
     if getattr(args, "processes", None) or getattr(args, "master", False):
         from ._distributed import run_distributed
 
@@ -60,14 +79,34 @@ def run_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:
     out = sys.stdout
     out.write(f"loadspec: {test.spec.name} against {test.host} — {plan.describe()}\n")
     out.flush()
-    outcome = execute(test, plan, args, monitors=[])
+    thresholds = test.spec.thresholds
+    sampler, watch = StatsSampler(), AbortWatch(thresholds, test.run_log, step_order(test))
+    monitors: list[Monitor] = [sampler, watch]
+    stress = None
+    if plan.profile == "stress":
+        climb, note = stress_thresholds(thresholds)
+        stress = StressWatch(plan.stages, climb, run_log=test.run_log, note=note)
+        monitors.append(stress)
+    started_at = time.time()
+    outcome = execute(test, plan, args, monitors=monitors)
     results = outcome.results
+    checks = final_checks(thresholds, results, watch.aborted)
+    verdict = judge(results, checks, has_thresholds=bool(thresholds), aborted=watch.aborted,
+                    broke=stress.verdict() if stress else None)
     out.write("\n" + render_summary(results, test.run_log.examples) + "\n")
-    failed = results.total.failures > 0 or results.stop_reason is not None
-    verdict = "FAILED" if failed else "PASSED"
-    out.write(f"\n{verdict}: {results.total.requests} requests, {results.total.failures} failed "
-              f"in {results.elapsed_s:.1f}s (ended by {outcome.ended_by})\n")
-    return EXIT_FAILED if failed else EXIT_OK
+    for part in (thresholds_table(checks), stress_table(stress) if stress else ""):
+        if part:
+            out.write("\n" + part + "\n")
+    out.write(f"\n{verdict.status.replace('_', ' ').upper()}: {verdict.reason} — {results.total.requests} "
+              f"requests, {results.total.failures} failed in {results.elapsed_s:.1f}s "
+              f"(ended by {outcome.ended_by}; exit code {verdict.exit_code})\n")
+    report = RunReport(test, plan, outcome, checks, verdict, started_at, sampler, stress,
+                       notes=[n for n in (stress.note if stress else None,) if n])
+    for path in write_reports(report, report_dir=getattr(args, "report_dir", None),
+                              html_file=getattr(args, "html", None), json_file=getattr(args, "json", None),
+                              junit_file=getattr(args, "junit", None), csv_prefix=getattr(args, "csv", None)):
+        out.write(f"report: {path}\n")
+    return verdict.exit_code
 
 
 def debug_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:

@@ -1,5 +1,7 @@
 """Run compiled user classes on Locust in this process (library mode) and return the results.
 
+Headless (`run_local`) or behind Locust's web UI (`run_web_ui`), where the user steers the load.
+
 It decides the load plan (users, spawn rate, duration, iterations, stages) from the spec and the
 command line, drives a Locust `LocalRunner`, shows live progress, stops the run when it should
 (duration reached, every user done with its iterations, a data pool's stop_test, an aborting
@@ -8,13 +10,16 @@ threshold) and hands back `RunResults`. It does not compile, print summaries or 
 
 from __future__ import annotations
 
+import argparse
+import signal
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 import gevent
+import gevent.event
 import locust
 from locust import LoadTestShape
 from locust.env import Environment
@@ -22,7 +27,7 @@ from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, STATE_S
 from locust.stats import stats_history
 
 from ._compiler import CompiledTest
-from ._errors import UsageError
+from ._errors import RunError, UsageError
 from ._results import RunResults, collect
 from .model import Load, Stage, iter_request_steps
 
@@ -36,8 +41,12 @@ class LoadPlan:
     duration: float | None = None
     iterations: int | None = None
     stages: list[Stage] = field(default_factory=list)
+    profile: str | None = None  # smoke | load | spike | soak | stress, when --profile chose the plan
+    summary: str | None = None  # how the profile built this plan, for the run header
 
     def describe(self) -> str:
+        if self.summary:
+            return self.summary
         if self.stages:
             return f"{len(self.stages)} stages, {sum(s.duration for s in self.stages):g}s"
         parts = [f"{self.users} user{'s' if self.users != 1 else ''}", f"spawn rate {self.spawn_rate:g}/s"]
@@ -126,7 +135,6 @@ def run_local(
     env = environment or make_environment(test, plan)
     runner = env.runner or env.create_local_runner()
     env.events.init.fire(environment=env, runner=runner, web_ui=env.web_ui)
-    history = gevent.spawn(stats_history, runner)
     started = time.monotonic()
     if plan.stages:
         runner.start_shape()
@@ -155,7 +163,7 @@ def run_local(
             if plan.users == 0 and not plan.stages and runner.state != STATE_SPAWNING:
                 ended_by = "no users"
                 break
-            stop = next((m(env, elapsed) for m in monitors or [] if m(env, elapsed)), None)
+            stop = _ask_monitors(monitors, env, elapsed)
             if stop:
                 ended_by = stop
                 break
@@ -165,8 +173,95 @@ def run_local(
                 progress.flush()
     finally:
         runner.quit()
-        history.kill(block=False)
     elapsed = time.monotonic() - started
+    results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
+    return RunOutcome(environment=env, results=results, ended_by=ended_by)
+
+
+def _ask_monitors(monitors: list[Monitor] | None, env: Environment, elapsed: float) -> str | None:
+    """Call every monitor once (they also record); the first reason to stop wins."""
+    reason = None
+    for monitor in monitors or []:
+        answer = monitor(env, elapsed)
+        reason = reason or answer
+    return reason
+
+
+def run_web_ui(
+    test: CompiledTest,
+    plan: LoadPlan,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8089,
+    progress: IO[str] | None = sys.stderr,
+    monitors: list[Monitor] | None = None,
+    out: IO[str] = sys.stdout,
+) -> RunOutcome:
+    """Serve Locust's web UI with the compiled users; the user starts, steers and stops the test.
+
+    Ends when the test is stopped from the UI (after it ran), on Ctrl+C or SIGTERM, when a monitor
+    asks to stop, or when a data pool stops the test. The plan only pre-fills the UI's form."""
+    env = make_environment(test)
+    env.parsed_options = argparse.Namespace(
+        num_users=plan.users or 1, spawn_rate=plan.spawn_rate, run_time=None, host=test.host,
+        stats_history_enabled=False,
+    )
+    runner = env.create_local_runner()
+    # Locust's UI parses sys.argv with its own parser (for extra UI options) on every page load.
+    saved_argv, sys.argv = sys.argv, sys.argv[:1]
+    try:
+        return _serve_web_ui(test, env, runner, host, port, progress, monitors, out)
+    finally:
+        sys.argv = saved_argv
+
+
+def _serve_web_ui(test: CompiledTest, env: Environment, runner: Any, host: str, port: int,
+                  progress: IO[str] | None, monitors: list[Monitor] | None, out: IO[str]) -> RunOutcome:
+    try:
+        web_ui = env.create_web_ui(host, port)
+    except OSError as exc:
+        raise RunError(f"cannot serve the web UI on {host}:{port}: {exc.strerror or exc}") from None
+    env.events.init.fire(environment=env, runner=runner, web_ui=web_ui)
+    history = gevent.spawn(stats_history, runner)
+    terminate = gevent.event.Event()
+    gevent.signal_handler(signal.SIGTERM, terminate.set)
+    out.write(f"web UI: http://{host}:{port} — start the test there; stop it there or press Ctrl+C to end\n")
+    out.flush()
+    started: float | None = None
+    ended_by = "interrupted"
+    last_progress = 0.0
+    try:
+        while not terminate.wait(0.2):
+            if web_ui.greenlet.dead:
+                ended_by = "web UI ended"
+                break
+            if test.run_log.stop_reason:
+                ended_by = "stop_test"
+                break
+            if runner.state in (STATE_SPAWNING, STATE_RUNNING):
+                if started is None:
+                    started = time.monotonic()
+                elapsed = time.monotonic() - started
+                stop = _ask_monitors(monitors, env, elapsed)
+                if stop:
+                    ended_by = stop
+                    break
+                if progress is not None and elapsed - last_progress >= 2.0:
+                    last_progress = elapsed
+                    progress.write(progress_line(env, elapsed, None) + "\n")
+                    progress.flush()
+            elif started is not None and runner.state == STATE_STOPPED:
+                ended_by = "stopped from the web UI"
+                break
+        else:
+            ended_by = "terminated"
+    except KeyboardInterrupt:
+        ended_by = "interrupted (Ctrl+C)"
+    finally:
+        runner.quit()
+        history.kill(block=False)
+        web_ui.stop()
+    elapsed = time.monotonic() - started if started is not None else 0.0
     results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
     return RunOutcome(environment=env, results=results, ended_by=ended_by)
 

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(debug)
     debug.add_argument("--host", help="base URL, overriding the spec's host")
     debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
+    debug.add_argument("--env-file", action="append", default=[], metavar="FILE",
+                       help="read env.NAME values from a dotenv file; the real environment wins")
     demo = commands.add_parser(
         "demo", help="start the bundled demo shop on 127.0.0.1 and load-test it with examples/checkout.yaml")
     demo.add_argument("--spec", metavar="FILE", help="spec to run (default: examples/checkout.yaml)")
@@ -83,6 +85,22 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client", choices=["fast", "requests"],
                         help="HTTP client: fast (FastHttpUser, default) or requests (HttpUser)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no live progress lines")
+    load.add_argument("--profile", choices=["smoke", "load", "spike", "soak", "stress"],
+                      help="a named load profile scaled from the spec's load (see docs/profiles.md)")
+    load.add_argument("--pacing", metavar="DURATION",
+                      help="start each user's iterations this far apart (fixed iteration interval), e.g. 2s")
+    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
+                        help="read env.NAME values from a dotenv file; the real environment wins (repeatable)")
+    reports = parser.add_argument_group("reports (see docs/reports.md)")
+    reports.add_argument("--report-dir", metavar="DIR",
+                         help="write report.html, summary.json, junit.xml and Locust's CSV files here")
+    reports.add_argument("--html", metavar="FILE", help="write the HTML report to FILE")
+    reports.add_argument("--json", metavar="FILE", help="write the JSON summary to FILE")
+    reports.add_argument("--junit", metavar="FILE", help="write JUnit XML (thresholds and steps) to FILE")
+    reports.add_argument("--csv", metavar="PREFIX", help="write Locust's CSV files as PREFIX_stats.csv etc.")
+    ui = parser.add_argument_group("web UI")
+    ui.add_argument("--ui", action="store_true", help="serve Locust's web UI on 127.0.0.1 and steer the load there")
+    ui.add_argument("--ui-port", type=int, default=8089, metavar="N", help="web UI port (default: 8089)")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
