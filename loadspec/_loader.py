@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import difflib
+import gc
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +88,11 @@ class _Reader:
     # --- reporting helpers ------------------------------------------------------------------
 
     def at(self, path: PathKey, *, key: bool = False) -> Location:
-        return self.doc.location(path, key=key)[0]
+        node = (self.doc.keys if key else self.doc.values).get(path)
+        if node is None:
+            return self.doc.location(path, key=key)[0]
+        mark = node.start_mark
+        return Location(self.doc.file, mark.line + 1, mark.column + 1)
 
     def error(self, path: PathKey, message: str, help: str | None = None, *, key: bool = False) -> None:
         where, width = self.doc.location(path, key=key)
@@ -139,7 +145,7 @@ class _Reader:
         if "{{" not in text:
             return
         try:
-            parsed = parse_template(text)
+            parsed = _parse_cached(text)
         except TemplateError as exc:
             self.error_at(self.doc.inner_location(path, exc.offset), f"template error: {exc}",
                           "templates look like {{ name }}, {{ pool.column }} or {{ uuid() }}")
@@ -663,6 +669,12 @@ class _Reader:
         return value
 
 
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> Any:
+    """Specs repeat the same templates ("Bearer {{ token }}"): parse each distinct one once."""
+    return parse_template(text)
+
+
 def _all_named(steps: list[Step]) -> list[Any]:
     named: list[Any] = []
     for step in steps:
@@ -729,6 +741,25 @@ def load_spec_text(
     variables: Mapping[str, str] | None = None,
 ) -> Spec:
     """Load a spec from YAML text; `file` names it in messages. Raises SpecError."""
+    # A spec builds hundreds of thousands of small objects that all stay alive: pausing the
+    # cyclic garbage collector meanwhile makes big files load several times faster.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(text, file, base_dir=base_dir, environment=environment, variables=variables)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load(
+    text: str,
+    file: str,
+    *,
+    base_dir: Path | None = None,
+    environment: str | None = None,
+    variables: Mapping[str, str] | None = None,
+) -> Spec:
     doc = parse_yaml(text, file)
     if doc.data is None and not doc.diagnostics:
         doc.diagnostics.append(Diagnostic(Location(file, 1, 1), "the file is empty: it has no spec in it",

@@ -14,6 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -40,6 +41,12 @@ def schema() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _validator() -> Draft7Validator:
     return Draft7Validator(schema())
+
+
+@lru_cache(maxsize=1)
+def _fast_check() -> Any:
+    """A compiled validity check (fastjsonschema); jsonschema explains the invalid files only."""
+    return fastjsonschema.compile(schema(), use_default=False)  # never write defaults into the data
 
 
 def _kind(value: Any) -> str:
@@ -158,6 +165,11 @@ def _diagnose(error: ValidationError, doc: YamlDocument) -> list[Diagnostic]:
 
 def validate_structure(doc: YamlDocument) -> list[Diagnostic]:
     """Every schema problem in `doc.data`, one diagnostic each, in file order."""
+    try:
+        _fast_check()(doc.data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass  # invalid: let jsonschema find and explain every problem
     found: list[Diagnostic] = []
     seen: set[tuple[int, int, str]] = set()
     for error in _validator().iter_errors(doc.data):

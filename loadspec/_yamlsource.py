@@ -24,6 +24,10 @@ _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 _LEADING_ZERO_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
 @dataclass(frozen=True)
 class Span:
     """A 1-based line and column plus the width of the text on that line."""
@@ -40,8 +44,8 @@ class YamlDocument:
     data: Any
     text: str
     file: str
-    values: dict[PathKey, Span] = field(default_factory=dict)
-    keys: dict[PathKey, Span] = field(default_factory=dict)
+    values: dict[PathKey, yaml.Node] = field(default_factory=dict)
+    keys: dict[PathKey, yaml.Node] = field(default_factory=dict)
     quoted: dict[PathKey, bool] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -50,10 +54,11 @@ class YamlDocument:
         table = self.keys if key else self.values
         probe = tuple(path)
         while True:
-            span = table.get(probe)
-            if span is None and key:
-                span = self.values.get(probe)
-            if span is not None:
+            node = table.get(probe)
+            if node is None and key:
+                node = self.values.get(probe)
+            if node is not None:
+                span = _span(node)
                 return Location(self.file, span.line, span.col), span.width
             if not probe:
                 return Location(self.file, 1, 1), 1
@@ -75,7 +80,6 @@ def _span(node: yaml.Node) -> Span:
 class _Builder:
     def __init__(self, doc: YamlDocument):
         self.doc = doc
-        self.resolver = yaml.resolver.Resolver()
         self.constructor = yaml.constructor.SafeConstructor()
 
     def error(self, node: yaml.Node, message: str, help: str | None = None) -> None:
@@ -85,7 +89,7 @@ class _Builder:
         )
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
-        self.doc.values[path] = _span(node)
+        self.doc.values[path] = node
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -125,14 +129,19 @@ class _Builder:
                 )
                 continue
             first_seen[key] = key_node.start_mark.line + 1
-            self.doc.keys[path + (key,)] = _span(key_node)
+            self.doc.keys[path + (key,)] = key_node
             result[key] = self.build(value_node, path + (key,))
         return result
 
     def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
-        self.doc.quoted[path] = node.style in ("'", '"')
-        if node.style is not None or node.tag == "tag:yaml.org,2002:str":
+        if node.style:  # quoted or block scalar: always text (libyaml says '' for plain, PyYAML None)
+            self.doc.quoted[path] = node.style in ("'", '"')
             return node.value
+        tag = node.tag
+        if tag == _STR_TAG:
+            return node.value
+        if tag == _INT_TAG and node.value.isdigit() and (node.value == "0" or node.value[0] != "0"):
+            return int(node.value)
         value = self.constructor.construct_object(node, deep=True)
         text = node.value
         if isinstance(value, bool) and _YAML11_BOOL_WORDS.match(text):
@@ -156,15 +165,28 @@ class _Builder:
         return value
 
 
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(text: str, loader_class: type) -> yaml.Node | None:
+    loader = loader_class(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(text: str, file: str) -> YamlDocument:
-    """Parse one YAML document; syntax problems come back as diagnostics, never as exceptions."""
+    """Parse one YAML document; syntax problems come back as diagnostics, never as exceptions.
+
+    libyaml (C) composes the nodes when available; a file with a syntax error is parsed again by
+    the pure-Python parser, whose messages and positions the diagnostics are built on."""
     doc = YamlDocument(data=None, text=text, file=file)
     try:
-        loader = yaml.SafeLoader(text)
         try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+            node = _compose(text, _FastLoader)
+        except yaml.YAMLError:
+            node = _compose(text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         doc.diagnostics.append(_syntax_diagnostic(exc, text, file))
         return doc
@@ -173,7 +195,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         return doc
     if node is None:
         doc.diagnostics.append(Diagnostic(Location(file, 1, 1), "the file is empty",
-                                          "start from `loadspec init` or an example in examples/"))
+                                          "start from an example in examples/"))
         return doc
     doc.data = _Builder(doc).build(node, ())
     return doc
