@@ -21,7 +21,7 @@ from ._errors import UsageError
 from ._profiles import StressWatch, profile_plan, stress_thresholds
 from ._reports import RunReport, StatsSampler, write_reports
 from ._runner import LoadPlan, Monitor, RunOutcome, plan_load, run_local, run_web_ui, step_order
-from ._source import load_source
+from ._source import har_options, load_source, with_recorded_secrets
 from ._thresholds import AbortWatch, final_checks, judge
 from ._units import parse_duration
 
@@ -40,7 +40,7 @@ def _duration_option(text: str | None, option: str = "--duration") -> float | No
 def prepare(args: argparse.Namespace, variables: Mapping[str, str],
             env: Mapping[str, str] | None = None) -> tuple[CompiledTest, LoadPlan]:
     """Load, compile and plan, honouring the command-line overrides."""
-    spec = load_source(args.file, environment=args.environment, variables=variables)
+    spec = load_source(args.file, environment=args.environment, variables=variables, har_options=har_options(args))
     profile = getattr(args, "profile", None)
     if profile and getattr(args, "ui", False):
         raise UsageError("--profile plans a headless run; with --ui you set the load in the browser")
@@ -54,8 +54,8 @@ def prepare(args: argparse.Namespace, variables: Mapping[str, str],
     if getattr(args, "ui", False):  # in the web UI users run until stopped, unless iterations are asked for
         iterations = overrides["iterations"] or spec.load.iterations
         plan.summary = "load set in the web UI"
-    test = compile_spec(spec, env=env, host=args.host, client=args.client, iterations=iterations,
-                        pacing=_duration_option(getattr(args, "pacing", None), "--pacing"))
+    test = compile_spec(spec, env=with_recorded_secrets(spec, env), host=args.host, client=args.client,
+                        iterations=iterations, pacing=_duration_option(getattr(args, "pacing", None), "--pacing"))
     return test, plan
 
 

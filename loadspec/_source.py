@@ -5,11 +5,18 @@ The only place that knows which kinds of input exist; it dispatches and never pa
 
 from __future__ import annotations
 
+import sys
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ._loader import load_spec
 from .model import Spec, iter_request_steps
+
+#: Credentials recorded in the HAR file a Spec was imported from (id(spec) -> env name -> value).
+#: Kept in memory only, for `loadspec run rec.har`; never written anywhere.
+_RECORDED_SECRETS: dict[int, dict[str, str]] = {}
 
 
 def is_har(path: str | Path) -> bool:
@@ -22,9 +29,43 @@ def load_source(
     *,
     environment: str | None = None,
     variables: Mapping[str, str] | None = None,
+    har_options: Any = None,
 ) -> Spec:
-    """Load a YAML spec (or, later in the pipeline, a HAR file) into the Spec model."""
+    """Load a YAML spec, or import a HAR recording (`.har`, with `_har.HarOptions`), into the Spec model."""
+    if is_har(path):
+        return _load_har(path, environment, variables, har_options)
     return load_spec(path, environment=environment, variables=variables)
+
+
+def _load_har(path: str | Path, environment: str | None, variables: Mapping[str, str] | None,
+              options: Any) -> Spec:
+    from ._errors import UsageError
+    from ._har import import_har
+
+    if environment:
+        raise UsageError("-e/--environment: a HAR recording has no environments; convert it to YAML "
+                         "(loadspec convert) and add an environments: section")
+    result = import_har([path], options)
+    spec = result.spec
+    if variables:
+        spec.variables.update(variables)
+    sys.stderr.write(result.report.render(brief=True) + "\n")
+    if result.secrets:
+        _RECORDED_SECRETS[id(spec)] = dict(result.secrets)
+        weakref.finalize(spec, _RECORDED_SECRETS.pop, id(spec), None)
+    return spec
+
+
+def with_recorded_secrets(spec: Spec, env: Mapping[str, str]) -> dict[str, str]:
+    """`env` plus the credentials recorded in the HAR file `spec` came from; real variables win."""
+    return {**_RECORDED_SECRETS.get(id(spec), {}), **env}
+
+
+def har_options(args: Any) -> Any:
+    """HAR import options from the command line (`--include-host`, `--no-correlate`, ...); None for defaults."""
+    from ._har import options_from_args
+
+    return options_from_args(args)
 
 
 def describe(spec: Spec) -> str:

@@ -57,9 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(run)
     _add_run_options(run)
 
+    _add_har_options(run)
+
+    convert = commands.add_parser("convert", help="turn browser HAR recordings into an editable YAML spec")
+    convert.add_argument("files", nargs="+", metavar="FILE.har[:WEIGHT]",
+                         help="one scenario per recording; :WEIGHT sets its share of the users (default 1)")
+    convert.add_argument("-o", "--output", metavar="FILE", help="where to write the YAML (default: stdout)")
+    _add_har_options(convert)
+
     debug = commands.add_parser("debug", help="one user, one iteration per scenario, every request shown")
     debug.add_argument("file", metavar="FILE")
     _add_source_options(debug)
+    _add_har_options(debug)
     debug.add_argument("--host", help="base URL, overriding the spec's host")
     debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     debug.add_argument("--env-file", action="append", default=[], metavar="FILE",
@@ -131,6 +140,50 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_har_options(parser: argparse.ArgumentParser) -> None:
+    har = parser.add_argument_group("HAR recordings (see docs/har.md)")
+    har.add_argument("--include-host", action="append", default=[], metavar="HOST",
+                     help="also keep requests to HOST (host, host:port or *.example.com; repeatable); by "
+                          "default only the recording's main host is kept")
+    har.add_argument("--exclude-url", action="append", default=[], metavar="REGEX",
+                     help="drop requests whose URL matches REGEX (repeatable)")
+    har.add_argument("--no-correlate", action="store_true",
+                     help="replay dynamic values as recorded instead of capturing them")
+    har.add_argument("--think-time-threshold", metavar="DURATION",
+                     help="gaps shorter than this are not think time (default: 500ms)")
+    har.add_argument("--max-think-time", metavar="DURATION",
+                     help="cap each inferred pause at this (default: 10s; 0 = no think time)")
+    har.add_argument("--max-har-size", type=float, metavar="MB",
+                     help="refuse HAR files larger than this (default: 512)")
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ._har import import_har, options_from_args
+    from ._loader import load_spec_text
+    from ._yamlwriter import write_yaml
+
+    result = import_har(args.files, options_from_args(args))
+    output = args.output if args.output not in (None, "-") else None
+    text = write_yaml(result.spec, sources=[str(f) for f in args.files], notes=result.report.header_notes(),
+                      output=Path(output).name if output else None)
+    load_spec_text(text, output or "<converted>", base_dir=Path(output or ".").resolve().parent)
+    summary = sys.stdout if output else sys.stderr
+    print(result.report.render(), file=summary)
+    if output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    Path(output).write_text(text, encoding="utf-8")
+    steps = sum(len(s.steps) for s in result.spec.scenarios)
+    print(f"wrote {output}: {len(result.spec.scenarios)} scenario{'s' if len(result.spec.scenarios) != 1 else ''}, "
+          f"{steps} step{'s' if steps != 1 else ''}", file=summary)
+    if result.secrets:
+        print("before running it, set: " + " ".join(f"{name}=..." for name in result.secrets), file=summary)
+    print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
+    return EXIT_OK
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from ._run import run_command
 
@@ -155,6 +208,7 @@ _COMMANDS = {
     "schema": _cmd_schema,
     "run": _cmd_run,
     "debug": _cmd_debug,
+    "convert": _cmd_convert,
 }
 _ENGINE_COMMANDS = {"run", "debug", "demo", "worker"}
 

@@ -1,0 +1,977 @@
+"""Import browser HAR recordings into the Spec model: one weighted scenario per recording.
+
+Its one job is HAR → `Spec`: read each file tolerantly (haralyzer where it works, the raw entry dicts
+where it loses information: repeated Set-Cookie headers, base64 bodies, missing optional fields),
+drop what a load test must not replay (static assets, other hosts, CORS preflights, cache hits,
+aborted, websocket and data: entries; every drop counted by reason), clean the headers, collapse
+redirect chains into the request that started them, infer think time from the gaps, name steps by
+their templated path and assert the recorded status. Finding dynamic values and credentials is
+`_correlate`'s job, writing YAML is `_yamlwriter`'s. It reads the files it is given and nothing else,
+never sends a request and never imports the engine.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urljoin, urlsplit
+
+from haralyzer import HarEntry, HarParser
+
+from ._correlate import (
+    Correlation,
+    Correlator,
+    DraftRequest,
+    RecordedResponse,
+    Secret,
+    SecretRegistry,
+    is_secret_key,
+    looks_dynamic,
+    sanitized_warning,
+    token_fields,
+)
+from ._errors import HarError, InputFileError
+from .model import (
+    HTTP_METHODS,
+    Assertion,
+    Body,
+    Defaults,
+    Predicate,
+    Query,
+    RequestStep,
+    Scenario,
+    Spec,
+    ThinkTime,
+)
+
+MB = 1024 * 1024
+DEFAULT_MAX_BYTES = 512 * MB
+
+# --- options and results ------------------------------------------------------------------------
+
+
+@dataclass
+class HarOptions:
+    """How to import: filters, correlation, think-time inference and the size guard."""
+
+    include_hosts: Sequence[str] = ()
+    exclude_urls: Sequence[str] = ()
+    correlate: bool = True
+    think_time_threshold: float = 0.5  # seconds; shorter gaps are the browser, not the user
+    max_think_time: float = 10.0  # seconds; longer gaps are capped (0 = no think time at all)
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass
+class FileReport:
+    """What happened to one recording."""
+
+    path: str
+    creator: str = ""
+    entries: int = 0
+    steps: int = 0
+    main_host: str = ""
+    redirects: list[str] = field(default_factory=list)
+    dropped: Counter[str] = field(default_factory=Counter)
+    other_hosts: Counter[str] = field(default_factory=Counter)
+    pauses: list[float] = field(default_factory=list)
+    correlations: list[tuple[str, str, list[str]]] = field(default_factory=list)  # var, source, uses
+    client_generated: int = 0
+    warnings: list[str] = field(default_factory=list)
+    sanitized: str | None = None
+
+
+@dataclass
+class ImportReport:
+    """The conversion summary of one import (one or several files)."""
+
+    files: list[FileReport]
+    secrets: list[Secret]
+    options: HarOptions
+
+    def header_notes(self) -> list[str]:
+        """A few lines for the header comment of the converted YAML."""
+        notes = []
+        for report in self.files:
+            dropped = sum(report.dropped.values())
+            reasons = ", ".join(f"{n} {r.split(' (')[0]}" for r, n in report.dropped.most_common(4))
+            notes.append(f"{Path(report.path).name}: {report.entries} entries → {report.steps} steps"
+                         + (f"; dropped {dropped} ({reasons})" if dropped else "")
+                         + (f"; {len(report.redirects)} redirects collapsed" if report.redirects else "")
+                         + (f"; {len(report.correlations)} values correlated" if report.correlations else ""))
+            if report.sanitized:
+                notes.append("WARNING: sanitized export (no Cookie/Set-Cookie/Authorization): steps that need a "
+                             "bearer token or API key will fail; see the conversion summary.")
+        return notes
+
+    def render(self, *, brief: bool = False) -> str:
+        """The summary a user reads after `convert` (or, brief, before `run`)."""
+        out: list[str] = []
+        for report in self.files:
+            dropped = sum(report.dropped.values())
+            out.append(f"{report.path} ({report.creator or 'unknown recorder'}): {report.entries} entries → "
+                       f"{report.steps} step{'s' if report.steps != 1 else ''} on {report.main_host}"
+                       + (f", {dropped} dropped" if dropped else ""))
+            if not brief:
+                for reason, count in report.dropped.most_common():
+                    line = f"    dropped {count:>4}  {reason}"
+                    if reason == "other host" and report.other_hosts:
+                        hosts = ", ".join(f"{h} ×{n}" for h, n in report.other_hosts.most_common(5))
+                        more = len(report.other_hosts) - 5
+                        line += f" ({hosts}{f', {more} more' if more > 0 else ''}; keep one with --include-host)"
+                    out.append(line)
+                if report.redirects:
+                    out.append(f"  redirects collapsed into the request that started them: {len(report.redirects)}")
+                    out.extend(f"    {chain}" for chain in report.redirects[:10])
+                if report.pauses:
+                    total = sum(report.pauses)
+                    out.append(f"  think time: {len(report.pauses)} pause{'s' if len(report.pauses) != 1 else ''}, "
+                               f"{total:.1f}s in all (gaps ≥ {_seconds(self.options.think_time_threshold)}, "
+                               f"capped at {_seconds(self.options.max_think_time)})")
+                if not self.options.correlate:
+                    out.append("  correlation: off (--no-correlate): dynamic values are replayed as recorded")
+                elif report.correlations:
+                    out.append(f"  correlations ({len(report.correlations)}):")
+                    width = max(len(c[0]) for c in report.correlations)
+                    for variable, source, uses in report.correlations:
+                        shown = "; ".join(uses[:3]) + (f"; +{len(uses) - 3} more" if len(uses) > 3 else "")
+                        out.append(f"    {variable:<{width}}  from {source}  →  {shown}")
+                else:
+                    out.append("  correlations: none found")
+            if report.sanitized:
+                out.append("  warning: " + report.sanitized.replace("\n", "\n  "))
+            for warning in report.warnings[: 3 if brief else 12]:
+                out.append(f"  warning: {warning}")
+            hidden = len(report.warnings) - (3 if brief else 12)
+            if hidden > 0:
+                out.append(f"  ... and {hidden} more warning{'s' if hidden != 1 else ''}")
+        if self.secrets:
+            out.append("credentials of the recording are not written into the spec; they are read from "
+                       "environment variables:")
+            width = max(len(s.env) for s in self.secrets)
+            for secret in self.secrets:
+                out.append(f"    {secret.env:<{width}}  {', '.join(secret.where[:3])}")
+        return "\n".join(out)
+
+
+@dataclass
+class HarImport:
+    """The result of an import: the Spec, the recorded credentials (env name → value), the summary."""
+
+    spec: Spec
+    secrets: dict[str, str]
+    report: ImportReport
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:g}s"
+
+
+def read_har(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+    """Read and check a HAR file; returns its `log`. Raises InputFileError or HarError."""
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError:
+        raise InputFileError(f"{file}: no such file") from None
+    except OSError as exc:
+        raise InputFileError(f"{file}: cannot read: {exc.strerror}") from None
+    if file.is_dir():
+        raise InputFileError(f"{file}: is a folder, not a HAR file")
+    if size > max_bytes:
+        raise HarError(
+            f"{file}: {size / MB:.0f} MB is more than the {max_bytes / MB:.0f} MB loadspec reads from one HAR "
+            "file. Such files are mostly response bodies of images and videos: record a shorter session, "
+            "or filter the DevTools request list (Fetch/XHR and Doc) before you export, or raise the limit "
+            "with --max-har-size MB if this machine has the memory (about 5× the file size).")
+    if size == 0:
+        raise HarError(f"{file}: the file is empty (0 bytes): the export did not finish; save it again from DevTools")
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{file}: cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise HarError(f"{file}: not a HAR file: not UTF-8 text (byte {exc.start}); HAR files are JSON "
+                       "saved by the browser's DevTools (Network tab, 'Save all as HAR')") from None
+    del raw
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HarError(_json_problem(file, text, exc)) from None
+    try:
+        parser = HarParser(data)  # haralyzer: checks it is a mapping with a log
+    except ValueError:
+        raise HarError(f"{file}: not a HAR file: the JSON is a {type(data).__name__}, not an object with a "
+                       "\"log\"") from None
+    except KeyError:
+        keys = ", ".join(list(data)[:5]) or "nothing"
+        raise HarError(f"{file}: not a HAR file: the JSON has no \"log\" object (it has {keys})") from None
+    log = parser.har_data
+    if not isinstance(log, dict):
+        raise HarError(f"{file}: not a HAR file: \"log\" is not an object")
+    version = str(log.get("version", "")).strip()
+    if version and not re.fullmatch(r"1(\.\d+)?", version):
+        raise HarError(f"{file}: HAR version {version} is not supported: loadspec reads HAR 1.1 and 1.2, "
+                       "which every browser writes")
+    entries = log.get("entries")
+    if entries is None:
+        raise HarError(f"{file}: not a HAR file: \"log\" has no \"entries\" list")
+    if not isinstance(entries, list):
+        raise HarError(f"{file}: not a HAR file: \"log.entries\" is a {type(entries).__name__}, not a list")
+    if not entries:
+        raise HarError(f"{file}: the recording is empty (no entries). Open DevTools (Network tab) before "
+                       "you start the session, then export it with 'Save all as HAR'")
+    return log
+
+
+def _json_problem(file: Path, text: str, exc: json.JSONDecodeError) -> str:
+    start = text.lstrip()[:1]
+    if start not in ("{", "["):
+        shown = text.lstrip()[:30].replace("\n", " ")
+        return (f"{file}: not a HAR file: it is not JSON (it starts with {shown!r}). A HAR file is the JSON "
+                "the browser's DevTools saves with 'Save all as HAR'")
+    if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
+        return (f"{file}: the file is cut off: the JSON stops in the middle at line {exc.lineno} "
+                f"(after {len(text.encode('utf-8')) / 1024:.0f} KB). The export or the copy did not finish; "
+                "save the HAR again")
+    return f"{file}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+
+
+# --- normalising entries -----------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """One HAR entry with the fields the importer needs, read tolerantly."""
+
+    position: int
+    raw: dict[str, Any]
+    method: str
+    url: str
+    parts: SplitResult
+    start: float | None
+    elapsed: float
+    status: int
+    resource_type: str
+    mime: str
+    reason: str | None = None  # why it is dropped; None = kept
+    page: str = ""  # path of the latest document the browser had navigated to
+
+
+def _pairs(value: Any) -> list[tuple[str, str]]:
+    pairs = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            pairs.append((item["name"], "" if item.get("value") is None else str(item["value"])))
+    return pairs
+
+
+def _timestamp(entry: HarEntry) -> float | None:
+    text = entry.raw_entry.get("startedDateTime")
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = entry.startTime  # haralyzer (dateutil) copes with the odder formats
+        if moment is None:
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _normalise(log: dict[str, Any], report: FileReport) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for position, raw in enumerate(log["entries"]):
+        if not isinstance(raw, dict):
+            report.dropped["malformed entry"] += 1
+            report.warnings.append(f"entry #{position + 1} is not an object; skipped")
+            continue
+        entry = HarEntry(raw)
+        try:
+            method = str(entry.request.method).upper()
+            url = str(entry.url)
+        except (KeyError, TypeError, AttributeError):
+            report.dropped["malformed entry"] += 1
+            report.warnings.append(f"entry #{position + 1} has no request method or URL; skipped")
+            continue
+        response = raw.get("response") if isinstance(raw.get("response"), dict) else {}
+        try:
+            status = int(response.get("status") or 0)
+        except (TypeError, ValueError):
+            status = 0
+        content = response.get("content") if isinstance(response.get("content"), dict) else {}
+        mime = str(content.get("mimeType") or "").split(";")[0].strip().lower()
+        elapsed = raw.get("time")
+        entries.append(_Entry(
+            position=position, raw=raw, method=method, url=url.split("#", 1)[0], parts=urlsplit(url),
+            start=_timestamp(entry),
+            elapsed=float(elapsed) / 1000.0 if isinstance(elapsed, (int, float)) and elapsed > 0 else 0.0,
+            status=status, resource_type=str(raw.get("_resourceType") or "").lower(), mime=mime,
+        ))
+    last = 0.0
+    for entry in entries:  # entries without a time keep their place in the file
+        if entry.start is None:
+            entry.start = last
+        last = entry.start
+    entries.sort(key=lambda e: (e.start, e.position))
+    return entries
+
+
+# --- filtering ----------------------------------------------------------------------------------
+
+_STATIC_TYPES = frozenset({"stylesheet", "image", "media", "font", "script", "texttrack", "manifest",
+                           "signed-exchange"})
+_BEACON_TYPES = frozenset({"ping", "csp-violation-report", "beacon"})
+_API_TYPES = frozenset({"xhr", "fetch", "document"})
+_STATIC_MIME_PREFIXES = ("image/", "font/", "audio/", "video/", "text/css", "text/javascript",
+                         "application/javascript", "application/x-javascript", "application/ecmascript",
+                         "application/font-", "application/x-font-", "application/vnd.ms-fontobject",
+                         "application/wasm", "application/manifest+json", "text/vtt")
+_STATIC_EXTENSIONS = (".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp",
+                      ".avif", ".bmp", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp4", ".webm", ".mp3",
+                      ".ogg", ".wav", ".m4a", ".m3u8", ".ts", ".vtt", ".webmanifest", ".wasm")
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_STATIC = "static asset (stylesheet, script, image, font, media)"
+_EXCLUDED = "excluded by --exclude-url"
+_FOLLOWABLE = (None, _STATIC, "other host", _EXCLUDED)
+
+
+def _is_static(entry: _Entry) -> bool:
+    if entry.resource_type in _STATIC_TYPES:
+        return True
+    if entry.resource_type in _API_TYPES:
+        return False
+    if entry.mime.startswith(_STATIC_MIME_PREFIXES):
+        return True
+    return entry.parts.path.lower().endswith(_STATIC_EXTENSIONS)
+
+
+def _main_host(entries: list[_Entry]) -> str:
+    web = [e for e in entries if e.parts.scheme in ("http", "https") and e.parts.netloc]
+    for entry in web:
+        if entry.resource_type == "document" and entry.status:
+            return entry.parts.netloc.lower()
+    for entry in web:
+        if entry.mime == "text/html" and entry.status and entry.method in ("GET", "POST"):
+            return entry.parts.netloc.lower()
+    hosts = Counter(e.parts.netloc.lower() for e in web if not _is_static(e))
+    if not hosts:
+        hosts = Counter(e.parts.netloc.lower() for e in web)
+    return hosts.most_common(1)[0][0] if hosts else ""
+
+
+def _host_matcher(main: str, includes: Sequence[str]) -> Any:
+    patterns = []
+    for item in includes:
+        item = item.strip().lower()
+        if "://" in item:
+            item = urlsplit(item).netloc
+        if item:
+            patterns.append(item.rstrip("/"))
+
+    def allowed(netloc: str) -> bool:
+        netloc = netloc.lower()
+        if netloc == main:
+            return True
+        hostname = netloc.rsplit(":", 1)[0] if not netloc.endswith("]") else netloc
+        return any(fnmatch.fnmatchcase(netloc, p) or fnmatch.fnmatchcase(hostname, p) for p in patterns)
+
+    return allowed
+
+
+def _filter(entries: list[_Entry], options: HarOptions, report: FileReport, excludes: list[re.Pattern[str]],
+            allowed: Any) -> None:
+    """Set `reason` on every entry that must not be replayed."""
+    for entry in entries:
+        raw, scheme = entry.raw, entry.parts.scheme.lower()
+        headers = _pairs(raw["request"].get("headers")) if isinstance(raw.get("request"), dict) else []
+        lowered = {name.lower(): value for name, value in headers}
+        if scheme in ("ws", "wss") or entry.resource_type == "websocket" or (
+                lowered.get("upgrade", "").lower() == "websocket") or "_webSocketMessages" in raw:
+            entry.reason = "websocket"
+        elif scheme == "data":
+            entry.reason = "data: URL"
+        elif scheme not in ("http", "https"):
+            entry.reason = f"not HTTP ({scheme or 'no scheme'}:)"
+        elif entry.method == "CONNECT":
+            entry.reason = "CONNECT (proxy tunnel)"
+        elif raw.get("_fromCache"):
+            entry.reason = "cache hit (the server never saw it)"
+        elif entry.status == 0 or (isinstance(raw.get("response"), dict) and raw["response"].get("_error")):
+            entry.reason = "aborted or blocked (status 0)"
+        elif entry.resource_type == "preflight" or (
+                entry.method == "OPTIONS" and "access-control-request-method" in lowered):
+            entry.reason = "CORS preflight"
+        elif any(p.search(entry.url) for p in excludes):
+            entry.reason = _EXCLUDED
+        elif not allowed(entry.parts.netloc):
+            entry.reason = "other host"
+        elif entry.resource_type in _BEACON_TYPES:
+            entry.reason = "beacon, ping or CSP report"
+        elif entry.resource_type == "eventsource":
+            entry.reason = "server-sent event stream"
+        elif _is_static(entry):
+            entry.reason = _STATIC
+        elif entry.method.lower() not in HTTP_METHODS:
+            entry.reason = f"method {entry.method} (not supported by loadspec)"
+
+
+# --- redirect chains ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Exchange:
+    """A request as the user's browser made it: one entry, or a redirect chain collapsed into one."""
+
+    chain: list[_Entry]
+    allow_redirects: bool | None = None
+    status: Any = None
+
+    @property
+    def first(self) -> _Entry:
+        return self.chain[0]
+
+    @property
+    def last(self) -> _Entry:
+        return self.chain[-1]
+
+
+def _location(entry: _Entry) -> str:
+    response = entry.raw.get("response") if isinstance(entry.raw.get("response"), dict) else {}
+    target = response.get("redirectURL") or ""
+    if not target:
+        target = next((v for k, v in _pairs(response.get("headers")) if k.lower() == "location"), "")
+    return urljoin(entry.url, target).split("#", 1)[0] if target else ""
+
+
+def _collapse(entries: list[_Entry], report: FileReport, allowed: Any) -> list[_Exchange]:
+    exchanges: list[_Exchange] = []
+    absorbed: set[int] = set()
+    for index, entry in enumerate(entries):
+        if entry.reason is not None or index in absorbed:
+            continue
+        exchange = _Exchange([entry])
+        current, at = entry, index
+        leaves_recording = False
+        while current.status in _REDIRECTS:
+            target = _location(current)
+            if not target:
+                break
+            method = "GET" if current.status in (301, 302, 303) and current.method != "HEAD" else current.method
+            hop = next((later for later in range(at + 1, min(len(entries), at + 60))
+                        if later not in absorbed and entries[later].url == target
+                        and entries[later].method == method and entries[later].reason in _FOLLOWABLE), None)
+            if hop is None or not allowed(entries[hop].parts.netloc) or entries[hop].reason == _EXCLUDED:
+                leaves_recording = True  # not recorded, or it leads where the filters do not go
+                break
+            absorbed.add(hop)
+            entries[hop].reason = "redirect"
+            exchange.chain.append(entries[hop])
+            current, at = entries[hop], hop
+        last = exchange.last
+        if leaves_recording and len(exchange.chain) == 1:
+            exchange.allow_redirects = False
+            exchange.status = last.status
+        elif leaves_recording:
+            exchange.status = ["2xx", "3xx"]
+        else:
+            exchange.status = [200, 304] if last.status == 304 else last.status
+        if len(exchange.chain) > 1:
+            hops = " → ".join(f"{e.status} {e.parts.path or '/'}" for e in exchange.chain[1:])
+            report.redirects.append(f"{entry.method} {entry.parts.path or '/'} → {hops}")
+        exchanges.append(exchange)
+    return exchanges
+
+
+# --- request and response details ---------------------------------------------------------------
+
+_DROP_HEADERS = frozenset({
+    "cookie", "content-length", "host", "connection", "keep-alive", "proxy-connection", "transfer-encoding",
+    "upgrade", "te", "trailer", "accept-encoding", "referer", "origin", "upgrade-insecure-requests", "dnt",
+    "priority", "purpose", "sec-purpose", "x-client-data", "cache-control", "pragma", "if-none-match",
+    "if-modified-since", "sec-gpc", "x-requested-with-devtools",
+})
+_DROP_PREFIXES = (":", "sec-fetch-", "sec-ch-", "x-devtools-")
+
+
+def clean_headers(headers: list[tuple[str, str]]) -> list[list[str]]:
+    """Header hygiene: drop pseudo-headers, Cookie, Content-Length, Host and browser noise (any case)."""
+    kept: list[list[str]] = []
+    seen: set[str] = set()
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in _DROP_HEADERS or lowered.startswith(_DROP_PREFIXES) or lowered in seen:
+            continue
+        seen.add(lowered)
+        kept.append([canonical_header(name), value])
+    return kept
+
+
+def canonical_header(name: str) -> str:
+    """`user-agent` → `User-Agent` (HTTP/2 exports write every name in lower case)."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
+def _decode_base64(text: str) -> str | None:
+    try:
+        return base64.b64decode(text, validate=False).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def response_text(raw: dict[str, Any]) -> str | None:
+    """The recorded response body as text (base64 decoded), or None if not saved or binary."""
+    response = raw.get("response") if isinstance(raw.get("response"), dict) else {}
+    content = response.get("content") if isinstance(response.get("content"), dict) else {}
+    text = content.get("text")
+    if not isinstance(text, str):
+        return None
+    if str(content.get("encoding") or "").lower() == "base64":
+        return _decode_base64(text)
+    return text
+
+
+def _request_body(raw: dict[str, Any], headers: list[tuple[str, str]]) -> tuple[str | None, Any, str | None]:
+    """(kind, value, note): kind json | form | raw, or None without a body."""
+    request = raw.get("request") if isinstance(raw.get("request"), dict) else {}
+    post = request.get("postData")
+    if not isinstance(post, dict):
+        return None, None, None
+    mime = str(post.get("mimeType") or next((v for k, v in headers if k.lower() == "content-type"), "")).lower()
+    text = post.get("text")
+    if isinstance(post.get("_textBase64"), str) and not isinstance(text, str):
+        text = _decode_base64(post["_textBase64"])
+        if text is None:
+            return None, None, "binary request body (base64) is not replayed"
+    elif isinstance(text, str) and str(post.get("encoding") or "").lower() == "base64":
+        text = _decode_base64(text)
+        if text is None:
+            return None, None, "binary request body (base64) is not replayed"
+    if not isinstance(text, str):
+        params = _pairs(post.get("params"))
+        if not params:
+            return None, None, None
+        text = urlencode(params)
+        mime = mime or "application/x-www-form-urlencoded"
+    if "json" in mime or (not mime and text.lstrip()[:1] in ("{", "[")):
+        try:
+            return "json", json.loads(text), None
+        except ValueError:
+            return "raw", text, None
+    if "x-www-form-urlencoded" in mime:
+        return "form", [list(pair) for pair in parse_qsl(text, keep_blank_values=True)], None
+    if "multipart/form-data" in mime:
+        return "raw", text, "multipart body replayed as recorded text (file parts may be incomplete)"
+    return "raw", text, None
+
+
+# --- step naming --------------------------------------------------------------------------------
+
+
+def templated_path(path: str, names: dict[int, str] | None = None) -> str:
+    """`/api/orders/ord_1f3a/submit` → `/api/orders/{id}/submit`; correlated segments use their variable."""
+    names = names or {}
+    segments = path.split("/")
+    out = []
+    for index, segment in enumerate(segments):
+        decoded = unquote(segment)
+        if index in names:
+            out.append("{" + names[index] + "}" if "{" not in names[index] else names[index])
+        elif decoded and (decoded.isdigit() or looks_dynamic(decoded) and any(c.isdigit() for c in decoded)):
+            out.append("{id}")
+        else:
+            out.append(segment)
+    return "/".join(out) or "/"
+
+
+def _step_label(entry: _Entry, main: str, names: dict[int, str] | None = None) -> str:
+    path = templated_path(entry.parts.path or "/", names)
+    where = path if entry.parts.netloc.lower() == main else f"{entry.parts.netloc}{path}"
+    return f"{entry.method} {where}"
+
+
+# --- the import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _FileResult:
+    scenario: Scenario
+    report: FileReport
+    base_url: str
+
+
+def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRegistry,
+                 excludes: list[re.Pattern[str]], scenario_name: str) -> _FileResult:
+    log = read_har(path, max_bytes=options.max_bytes)
+    report = FileReport(path=str(path))
+    parser = HarParser({"log": log})
+    try:
+        creator = parser.creator
+        report.creator = f"{creator.get('name', '')} {creator.get('version', '')}".strip()
+    except (KeyError, AttributeError):
+        report.creator = ""
+    try:
+        browser = parser.browser  # Chrome writes no "browser": haralyzer raises KeyError then
+        if isinstance(browser, dict) and browser.get("name") and browser.get("name") not in report.creator:
+            report.creator += f", {browser.get('name')} {browser.get('version', '')}".rstrip()
+    except KeyError:
+        pass
+    version = str(log.get("version", "")).strip()
+    if not version:
+        report.warnings.append("no HAR version in the file; read as HAR 1.2")
+    elif version not in ("1.1", "1.2"):
+        report.warnings.append(f"HAR version {version}; read as HAR 1.2")
+    report.entries = len(log["entries"])
+    entries = _normalise(log, report)
+    if not entries:
+        raise HarError(f"{path}: none of the {report.entries} entries can be read (each lacks a request URL)")
+    _label_pages(entries)
+    main = _main_host(entries)
+    report.main_host = main
+    allowed = _host_matcher(main, options.include_hosts)
+    _filter(entries, options, report, excludes, allowed)
+    exchanges = _collapse(entries, report, allowed)
+    for entry in entries:
+        if entry.reason is not None and entry.reason != "redirect":
+            report.dropped[entry.reason] += 1
+            if entry.reason == "other host":
+                report.other_hosts[entry.parts.netloc.lower()] += 1
+    base_url = f"{next(e.parts.scheme for e in entries if e.parts.netloc.lower() == main)}://{main}" if main else ""
+
+    drafts: list[DraftRequest] = []
+    responses: list[RecordedResponse] = []
+    kept: list[_Exchange] = []
+    for exchange in exchanges:
+        draft = _draft(exchange, main, report)
+        if draft is None:
+            continue
+        kept.append(exchange)
+        drafts.append(draft)
+        last = exchange.last
+        response = last.raw.get("response") if isinstance(last.raw.get("response"), dict) else {}
+        responses.append(RecordedResponse(
+            status=last.status, headers=_pairs(response.get("headers")), text=response_text(last.raw),
+            mime=last.mime, url=last.url))
+    if not drafts:
+        reasons = ", ".join(f"{n} {r}" for r, n in report.dropped.most_common())
+        hosts = ", ".join(h for h, _ in report.other_hosts.most_common(3))
+        raise HarError(f"{path}: nothing left to replay: all {report.entries} entries were dropped ({reasons})"
+                       + (f"; to keep another host pass --include-host, e.g. --include-host {hosts.split(',')[0]}"
+                          if hosts else ""))
+    _check_bodies(kept, responses, report)
+    _check_cookies(log, kept, report)
+    tokens = token_fields((d.label, r) for d, r in zip(drafts, responses, strict=True))
+    if _looks_sanitized(log, drafts, responses, tokens):
+        report.sanitized = sanitized_warning(path.name, report.creator, tokens)
+
+    correlator = Correlator(drafts, responses, secrets, enabled=options.correlate)
+    result = correlator.run()
+    report.client_generated = result.client_generated
+
+    names = [_step_label(x.first, main, d.segment_names) for x, d in zip(kept, drafts, strict=True)]
+    report.correlations = [_describe(c, names) for c in result.correlations]
+    steps: list[RequestStep] = []
+    for index, (exchange, draft) in enumerate(zip(kept, drafts, strict=True)):
+        think = None
+        if index + 1 < len(kept) and options.max_think_time > 0:
+            gap = (kept[index + 1].first.start or 0.0) - ((exchange.last.start or 0.0) + exchange.last.elapsed)
+            if gap >= options.think_time_threshold:
+                seconds = round(min(gap, options.max_think_time), 1) or 0.1
+                think = ThinkTime(seconds, seconds)
+                report.pauses.append(seconds)
+        steps.append(_step(exchange, draft, names[index], think, names))
+    report.steps = len(steps)
+    scenario = Scenario(name=scenario_name, steps=list(steps), weight=weight)
+    return _FileResult(scenario, report, base_url)
+
+
+def _describe(correlation: Correlation, names: list[str]) -> tuple[str, str, list[str]]:
+    uses = []
+    for where, index in correlation.uses:
+        text = f"{where} of {names[index]}"
+        if text not in uses:
+            uses.append(text)
+    return correlation.variable, f"{correlation.source} of {names[correlation.producer]}", uses
+
+
+def _draft(exchange: _Exchange, main: str, report: FileReport) -> DraftRequest | None:
+    entry = exchange.first
+    raw = entry.raw
+    request = raw.get("request") if isinstance(raw.get("request"), dict) else {}
+    recorded_headers = _pairs(request.get("headers"))
+    kind, body, note = _request_body(raw, recorded_headers)
+    headers = clean_headers(recorded_headers)
+    if kind == "json":
+        headers = [h for h in headers if not (h[0] == "Content-Type"
+                                              and h[1].split(";")[0].strip().lower() == "application/json")]
+    label = _step_label(entry, main)
+    texts = [entry.url] + [v for _, v in headers] + ([json.dumps(body)] if kind == "json" else
+                                                    [str(body)] if body is not None else [])
+    if any("{{" in text for text in texts):
+        report.dropped["contains '{{' (would read as a template)"] += 1
+        report.warnings.append(f"{label}: the recorded request contains '{{{{', which loadspec would read as a "
+                               "template; the step is left out")
+        return None
+    query = [list(pair) for pair in parse_qsl(entry.parts.query, keep_blank_values=True)]
+    same_host = entry.parts.netloc.lower() == main
+    draft = DraftRequest(
+        label=label, method=entry.method.lower(),
+        path=entry.parts.path or "/",
+        base="" if same_host else f"{entry.parts.scheme}://{entry.parts.netloc}",
+        params=query, headers=headers, body_kind=kind, body=body,
+    )
+    if note:
+        draft.notes.append(note)
+        report.warnings.append(f"{label}: {note}")
+    return draft
+
+
+def _step(exchange: _Exchange, draft: DraftRequest, name: str, think: ThinkTime | None,
+          names: list[str]) -> RequestStep:
+    url = draft.path if draft.path.startswith("{{") else draft.base + draft.path
+    params: dict[str, Any] = {}
+    for key, value in draft.params:
+        _add_multi(params, str(key), value)
+    body = None
+    if draft.body_kind == "json":
+        body = Body("json", draft.body)
+    elif draft.body_kind == "form":
+        form: dict[str, Any] = {}
+        for key, value in draft.body:
+            _add_multi(form, str(key), value)
+        body = Body("form", form)
+    elif draft.body_kind == "raw":
+        body = Body("raw", draft.body)
+    status = exchange.status
+    assertion = Assertion(Query("status"), [Predicate("in" if isinstance(status, list) else "eq", status)])
+    lines: list[str] = []
+    page = exchange.first.page
+    if page:
+        lines.append(f"page: {page}")
+    if len(exchange.chain) > 1:
+        hops = " → ".join(f"{e.method} {e.parts.path or '/'} ({e.status})" for e in exchange.chain[1:])
+        lines.append(f"redirects followed as recorded: {exchange.first.status} → {hops}")
+    if exchange.allow_redirects is False:
+        lines.append(f"recorded {exchange.first.status} to {_location(exchange.first) or 'nowhere'}, which the "
+                     "recording did not follow (or another host): redirects are not followed")
+    for capture_name, (source, used_by) in draft.capture_notes.items():
+        lines.append(f"capture.{capture_name}: {source}, sent back by {names[used_by]}")
+    lines.extend(f"note: {note}" for note in draft.notes)
+    if any("{{ env." in value for _, value in draft.headers):
+        lines.append("note: a credential of the recording is read from an environment variable")
+    return RequestStep(
+        name=name, method=draft.method, url=url, headers={k: v for k, v in draft.headers}, params=params,
+        body=body, allow_redirects=exchange.allow_redirects, think_time=think, captures=list(draft.captures),
+        assertions=[assertion], comment="\n".join(lines) or None,
+    )
+
+
+def _add_multi(target: dict[str, Any], key: str, value: Any) -> None:
+    if key in target:
+        existing = target[key]
+        target[key] = (existing if isinstance(existing, list) else [existing]) + (
+            value if isinstance(value, list) else [value])
+    else:
+        target[key] = value
+
+
+def _label_pages(entries: list[_Entry]) -> None:
+    """Each entry's page: the path of the latest document the browser navigated to."""
+    current = ""
+    for entry in entries:
+        if entry.resource_type == "document" or (not entry.resource_type and entry.mime == "text/html"
+                                                 and entry.method in ("GET", "POST")):
+            current = entry.parts.path or "/"
+        entry.page = current
+
+
+def _check_bodies(kept: list[_Exchange], responses: list[RecordedResponse], report: FileReport) -> None:
+    missing = 0
+    for exchange, response in zip(kept, responses, strict=True):
+        if response.text is None and response.status not in (204, 304) and response.status not in _REDIRECTS:
+            content = exchange.last.raw.get("response", {}).get("content", {})
+            if isinstance(content, dict) and content.get("size", 1) != 0 and "image" not in exchange.last.mime:
+                missing += 1
+    if missing:
+        report.warnings.append(
+            f"{missing} response{'s have' if missing != 1 else ' has'} no saved body (Firefox without response "
+            "bodies, or Chrome dropped them from its buffer): values in them cannot be correlated. Re-record "
+            "with 'Disable cache' ticked and export right after the session")
+
+
+def _check_cookies(log: dict[str, Any], kept: list[_Exchange], report: FileReport) -> None:
+    set_names: set[str] = set()
+    for raw in log["entries"]:
+        response = raw.get("response") if isinstance(raw, dict) and isinstance(raw.get("response"), dict) else {}
+        for name, value in _pairs(response.get("headers")):
+            if name.lower() == "set-cookie":
+                set_names.add(value.split("=", 1)[0].strip())
+        set_names.update(name for name, _ in _pairs(response.get("cookies")))
+    sent: Counter[str] = Counter()
+    for exchange in kept:
+        request = exchange.first.raw.get("request", {})
+        for name, value in _pairs(request.get("headers")):
+            if name.lower() == "cookie":
+                for part in value.split(";"):
+                    if "=" in part:
+                        sent[part.split("=", 1)[0].strip()] += 1
+    missing = sorted(name for name in sent if name and name not in set_names)
+    if missing:
+        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        report.warnings.append(
+            f"cookie{'s' if len(missing) != 1 else ''} {shown} {'were' if len(missing) != 1 else 'was'} sent but "
+            "never set by a recorded response (set by JavaScript, or before the recording started): the "
+            "replay's cookie jar will not have them. Start recording before you log in, or add a Cookie "
+            "header under defaults.headers")
+
+
+def _looks_sanitized(log: dict[str, Any], drafts: list[DraftRequest], responses: list[RecordedResponse],
+                     tokens: list[str]) -> bool:
+    if len(log["entries"]) < 2:
+        return False
+    for raw in log["entries"]:
+        if not isinstance(raw, dict):
+            continue
+        for part in ("request", "response"):
+            message = raw.get(part) if isinstance(raw.get(part), dict) else {}
+            if _pairs(message.get("cookies")):
+                return False
+            for name, _ in _pairs(message.get("headers")):
+                if name.lower() in ("cookie", "set-cookie", "authorization"):
+                    return False
+    login = any(d.body_kind == "form" and any(is_secret_key(str(k)) for k, _ in d.body) for d in drafts)
+    login = login or any(d.body_kind == "json" and isinstance(d.body, dict) and any(is_secret_key(str(k))
+                                                                                    for k in d.body)
+                         for d in drafts)
+    denied = any(r.status in (401, 403) for r in responses)
+    return login or bool(tokens) or denied
+
+
+def options_from_args(args: Any) -> HarOptions:
+    """HarOptions from parsed command-line arguments (missing options keep their defaults)."""
+    from ._errors import UsageError
+    from ._units import parse_duration
+
+    def seconds(option: str, text: Any, default: float) -> float:
+        if text is None:
+            return default
+        try:
+            return parse_duration(float(text) if re.fullmatch(r"\d+(\.\d+)?", str(text)) else str(text))
+        except ValueError as exc:
+            raise UsageError(f"{option}: {exc}") from None
+
+    defaults = HarOptions()
+    size = getattr(args, "max_har_size", None)
+    return HarOptions(
+        include_hosts=tuple(getattr(args, "include_host", None) or ()),
+        exclude_urls=tuple(getattr(args, "exclude_url", None) or ()),
+        correlate=not getattr(args, "no_correlate", False),
+        think_time_threshold=seconds("--think-time-threshold", getattr(args, "think_time_threshold", None),
+                                     defaults.think_time_threshold),
+        max_think_time=seconds("--max-think-time", getattr(args, "max_think_time", None), defaults.max_think_time),
+        max_bytes=int(size * MB) if size else defaults.max_bytes,
+    )
+
+
+# --- several files → one Spec ---------------------------------------------------------------------
+
+
+def parse_weighted(argument: str) -> tuple[Path, int]:
+    """`rec.har` or `rec.har:3` (a weight after the last colon, when no such file exists)."""
+    path = Path(argument)
+    match = re.fullmatch(r"(.+):(\d+)", argument)
+    if match and not path.exists() and Path(match.group(1)).exists():
+        return Path(match.group(1)), max(1, int(match.group(2)))
+    return path, 1
+
+
+def import_har(files: Sequence[str | Path], options: HarOptions | None = None) -> HarImport:
+    """Import one or more HAR files (`rec.har:3` gives that scenario weight 3) into one Spec."""
+    options = options or HarOptions()
+    excludes = []
+    for pattern in options.exclude_urls:
+        try:
+            excludes.append(re.compile(pattern))
+        except re.error as exc:
+            raise HarError(f"--exclude-url {pattern!r} is not a valid regular expression: {exc}") from None
+    secrets = SecretRegistry()
+    results: list[_FileResult] = []
+    taken: set[str] = set()
+    for item in files:
+        path, weight = parse_weighted(str(item))
+        name = re.sub(r"[^\w.-]+", "_", path.stem) or "recording"
+        candidate, n = name, 2
+        while candidate in taken:
+            candidate, n = f"{name}_{n}", n + 1
+        taken.add(candidate)
+        results.append(_import_file(path, weight, options, secrets, excludes, candidate))
+    host = results[0].base_url
+    for result in results[1:]:  # scenarios recorded on another host use absolute URLs
+        if result.base_url != host:
+            for step in result.scenario.steps:
+                if isinstance(step, RequestStep) and step.url.startswith("/"):
+                    step.url = result.base_url + step.url
+    scenarios = [r.scenario for r in results]
+    defaults = Defaults(headers=_hoist_headers(scenarios))
+    first = parse_weighted(str(files[0]))[0]
+    spec = Spec(
+        name=first.stem if len(results) == 1 else "+".join(r.scenario.name for r in results)[:80],
+        scenarios=scenarios, host=host or None, defaults=defaults, source=first,
+    )
+    report = ImportReport(files=[r.report for r in results], secrets=list(secrets.by_name.values()),
+                          options=options)
+    return HarImport(spec=spec, secrets=secrets.values(), report=report)
+
+
+def _hoist_headers(scenarios: list[Scenario]) -> dict[str, str]:
+    """Headers every step sends (static values only) move to `defaults`; the most common value wins."""
+    steps = [s for sc in scenarios for s in sc.steps if isinstance(s, RequestStep)]
+    if len(steps) < 2:
+        return {}
+    values: dict[str, Counter[str]] = {}
+    for step in steps:
+        for name, value in step.headers.items():
+            if "{{" in value and "{{ env." not in value:
+                continue
+            values.setdefault(name, Counter())[value] += 1
+    hoisted: dict[str, str] = {}
+    for name, counter in values.items():
+        if sum(counter.values()) != len(steps):
+            continue  # some step does not send it at all
+        value, count = counter.most_common(1)[0]
+        if count * 2 > len(steps) and "{{ env." not in value:
+            hoisted[name] = value
+    for step in steps:
+        for name, value in hoisted.items():
+            if step.headers.get(name) == value:
+                del step.headers[name]
+    return hoisted
+
+
+__all__ = [
+    "FileReport",
+    "HarImport",
+    "HarOptions",
+    "ImportReport",
+    "clean_headers",
+    "import_har",
+    "options_from_args",
+    "parse_weighted",
+    "read_har",
+    "templated_path",
+]
