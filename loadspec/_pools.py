@@ -8,6 +8,7 @@ distributed run can let the master hand out unique rows to all workers. No I/O, 
 
 from __future__ import annotations
 
+import collections
 import itertools
 import random
 from collections.abc import Callable
@@ -58,3 +59,70 @@ class PoolCursor:
         if index is None:
             raise PoolExhausted(self.pool)
         return self._rows[index]
+
+
+# --- distributed runs ---------------------------------------------------------------------------
+# The master of a distributed run owns one IndexDealer per sequential/unique pool and deals row
+# indexes to the workers in batches; each worker's cursor reads from a BatchedIndexSource. Random
+# pools need no coordination and stay local. A batch a worker holds when it dies is lost: those
+# rows are never used, so uniqueness holds and a stop_test pool may end a little early.
+
+
+class IndexDealer:
+    """The master's side of a sequential or unique pool: deals each row index at most once while
+    rows remain (then wraps around if the pool recycles), to any number of workers."""
+
+    def __init__(self, pool: DataPool):
+        self.pool = pool
+        self.size = len(pool.rows)
+        self.recycle = pool.on_exhausted == "recycle"
+        self.position = 0
+
+    def deal(self, count: int, sharers: int = 1) -> tuple[list[int], bool]:
+        """Up to `count` next indexes, and whether none will ever follow. When rows run low a batch
+        shrinks so that each of `sharers` workers still gets some."""
+        count = max(1, count)
+        if self.recycle:
+            start, self.position = self.position, self.position + count
+            return [(start + offset) % self.size for offset in range(count)], False
+        remaining = self.size - self.position
+        if remaining <= 0:
+            return [], True
+        take = min(count, max(1, remaining // (2 * max(1, sharers))))
+        start, self.position = self.position, self.position + take
+        return list(range(start, start + take)), self.position >= self.size
+
+
+Fetch = Callable[[int], "tuple[list[int], bool]"]
+
+
+class BatchedIndexSource:
+    """A worker's side of a dealt pool: hands out indexes fetched in growing batches (1, 2, 4 … up
+    to `largest`) through `fetch(count) -> (indexes, exhausted)`. An empty answer means no row for
+    this caller (None); the dealer is asked again next time, so it learns of every refusal."""
+
+    def __init__(self, fetch: Fetch, largest: int = 64):
+        self.fetch = fetch
+        self.largest = largest
+        self.batch = 1
+        self.buffer: collections.deque[int] = collections.deque()
+
+    def __call__(self) -> int | None:
+        while not self.buffer:
+            indexes, _ = self.fetch(self.batch)
+            if not indexes:
+                return None
+            self.batch = min(self.batch * 2, self.largest)
+            self.buffer.extend(indexes)
+        return self.buffer.popleft()
+
+
+class IndexSourceSlot:
+    """An index source that can be replaced after compile time: a process learns that it is a
+    worker of a distributed run only when Locust creates its runner, after the users were built."""
+
+    def __init__(self, source: IndexSource):
+        self.source = source
+
+    def __call__(self) -> int | None:
+        return self.source()

@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("file", metavar="FILE")
     _add_source_options(run)
     _add_run_options(run)
+    _add_distributed_options(run)
 
     _add_har_options(run)
 
@@ -81,7 +82,53 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(demo)
     _add_run_options(demo)
     demo.set_defaults(duration="20s")
+
+    worker = commands.add_parser(
+        "worker", help="run load for a loadspec (or Locust) master; the scenario and its data come from it")
+    worker.add_argument("--master-host", default="127.0.0.1", metavar="HOST",
+                        help="the master's host name or address (default: 127.0.0.1)")
+    worker.add_argument("--master-port", type=int, default=5557, metavar="PORT", help="default: 5557")
+    worker.add_argument("--processes", type=_processes, metavar="N|auto",
+                        help="fork N worker processes on this machine (auto: one per core)")
+    worker.add_argument("--loglevel", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+    export = commands.add_parser(
+        "export", help="write a self-contained Locust file (spec and data inlined) for plain locust, "
+                       "Docker or Kubernetes")
+    export.add_argument("file", metavar="FILE")
+    export.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
+    _add_source_options(export)
+    export.add_argument("--host", help="base URL baked in (Locust's --host still overrides it)")
+    export.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
+    export.add_argument("--iterations", type=int, metavar="N", help="iterations per user, then the user stops")
+    _add_har_options(export)
     return parser
+
+
+def _processes(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got '{text}'") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return count
+
+
+def _add_distributed_options(parser: argparse.ArgumentParser) -> None:
+    scale = parser.add_argument_group("scale out on Locust's master/worker engine (see docs/distributed.md)")
+    scale.add_argument("--processes", type=_processes, metavar="N|auto",
+                       help="run the users in N worker processes on this machine (auto: one per core)")
+    scale.add_argument("--master", action="store_true",
+                       help="wait for `loadspec worker --master-host THIS_HOST` processes and run on them")
+    scale.add_argument("--expect-workers", type=int, metavar="N",
+                       help="start once N workers are connected (default: --processes N, else 1)")
+    scale.add_argument("--master-bind-host", metavar="HOST",
+                       help="interface to listen on for workers (default: all with --master, else 127.0.0.1)")
+    scale.add_argument("--master-bind-port", type=int, metavar="PORT",
+                       help="port to listen on for workers (default: 5557 with --master, else a free one)")
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -202,8 +249,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo_command(args, _parse_vars(args.var))
 
 
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from ._distributed import worker_command
+
+    return worker_command(args)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from ._export import export_command
+
+    return export_command(args, _parse_vars(args.var))
+
+
 _COMMANDS = {
     "demo": _cmd_demo,
+    "worker": _cmd_worker,
+    "export": _cmd_export,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
     "run": _cmd_run,

@@ -1,0 +1,153 @@
+"""Run a loadspec scenario inside a plain Locust process: the public API of generated locustfiles.
+
+A file written by `loadspec export` (or served by a loadspec master to its workers) calls
+`locust_users(SOURCE, SPEC, FILES, **OPTIONS)`: the spec text and its data files are written to a
+private temporary folder, loaded and compiled exactly as `loadspec run` does, and the folder is
+removed again. The user classes it returns then hook into whichever runner Locust creates: a worker
+takes sequential and unique rows from its master; a master (plain `locust --master` too) deals them
+out; a local or master run stops when a stop_test pool runs out or every user has done its
+iterations. It must not parse anything at request time, nor reach the network itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import events
+from locust.env import Environment
+from locust.runners import STATE_RUNNING, MasterRunner, Runner, WorkerRunner
+
+from ._compiler import CompiledTest, compile_spec
+from ._distributed import attach_worker, serve_rows
+from ._errors import LoadspecError, SpecError
+from ._export import safe_relative, strip_leading_newline
+from ._pools import IndexSourceSlot, local_index_source
+from ._runner import StagesShape
+from ._source import load_source, with_recorded_secrets
+from .model import Spec
+
+__all__ = ["locust_users"]
+
+logger = logging.getLogger("loadspec")
+
+
+def locust_users(
+    source: str,
+    text: str,
+    files: Mapping[str, str | bytes] | None = None,
+    *,
+    environment: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    host: str | None = None,
+    client: str | None = None,
+    iterations: int | None = None,
+    pacing: float | None = None,
+    har_options: Mapping[str, Any] | None = None,
+    env_defaults: Mapping[str, str] | None = None,
+) -> dict[str, type]:
+    """Build the Locust user classes (and a load shape when the spec has stages) of a spec given as
+    text. `source` is the spec's file name (its suffix picks YAML or HAR); `files` holds the files it
+    names, by path relative to the spec; a single leading newline of a text is ignored. env.NAME is
+    read from this process's environment, then from `env_defaults` (and, for a HAR recording, from
+    the credentials it recorded). `har_options` are `HarOptions` fields. A bad spec exits with code 2."""
+    try:
+        spec = _load(source, strip_leading_newline(text), files or {}, environment, variables, har_options)
+        slots = {name: IndexSourceSlot(local_index_source(pool))
+                 for name, pool in spec.data.items() if pool.order != "random"}
+        env = with_recorded_secrets(spec, {**(env_defaults or {}), **os.environ})
+        test = compile_spec(spec, env=env, host=host, client=client, iterations=iterations, pacing=pacing,
+                            pool_sources=slots)
+    except SpecError as exc:
+        _exit(exc.render())
+    except LoadspecError as exc:
+        _exit(f"error: {exc}")
+    events.init.add_listener(partial(_on_init, test=test, slots=slots))
+    found: dict[str, type] = {cls.__name__: cls for cls in test.user_classes}
+    if spec.load.stages:
+        found["LoadspecStages"] = _stages_shape(spec)
+    return found
+
+
+def _exit(message: str) -> None:
+    sys.stderr.write(f"loadspec: {message}\n")
+    raise SystemExit(2)
+
+
+def _load(source: str, text: str, files: Mapping[str, str | bytes], environment: str | None,
+          variables: Mapping[str, str] | None, har_options: Mapping[str, Any] | None) -> Spec:
+    relative = {name: safe_relative(name) for name in files}
+    depth = max((sum(1 for part in path.parts if part == "..") for path in relative.values()), default=0)
+    with tempfile.TemporaryDirectory(prefix="loadspec-") as folder:
+        root = Path(folder).resolve()
+        spec_dir = root.joinpath(*(["spec"] * (depth + 1)))
+        spec_dir.mkdir(parents=True)
+        for name, path in relative.items():
+            target = (spec_dir / path).resolve()
+            if not target.is_relative_to(root):
+                raise LoadspecError(f"bundled file '{name}' would land outside the spec's folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            content = files[name]
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                with target.open("w", encoding="utf-8", newline="") as handle:
+                    handle.write(strip_leading_newline(content))
+        spec_file = spec_dir / Path(source).name
+        spec_file.write_text(text, encoding="utf-8")
+        options = None
+        if har_options is not None:
+            from ._har import HarOptions
+
+            options = HarOptions(**har_options)
+        spec = load_source(spec_file, environment=environment, variables=variables, har_options=options)
+        spec.source = Path(Path(source).name)
+        return spec
+
+
+def _stages_shape(spec: Spec) -> type:
+    stages, rate = list(spec.load.stages), spec.load.spawn_rate or 1.0
+
+    def __init__(self: StagesShape) -> None:
+        StagesShape.__init__(self, stages, rate)
+
+    return type(StagesShape)("LoadspecStages", (StagesShape,), {"__init__": __init__, "abstract": False,
+                                                                "__module__": __name__})
+
+
+def _on_init(test: CompiledTest, slots: dict[str, IndexSourceSlot], environment: Environment,
+             runner: Runner | None = None, **_: Any) -> None:
+    if isinstance(runner, WorkerRunner):
+        attach_worker(runner, test, slots)
+        return
+    if isinstance(runner, MasterRunner):
+        serve_rows(runner, test)
+    if runner is not None:
+        gevent.spawn(_watch, environment, runner, test)
+
+
+def _watch(environment: Environment, runner: Runner, test: CompiledTest) -> None:
+    """Stop a plain Locust run (local or master) when loadspec would: a stop_test pool ran out, or
+    every user finished its iterations. Headless runs quit; web UI runs only stop."""
+    counted = any(getattr(cls, "iterations", None) is not None for cls in test.user_classes)
+    while True:
+        gevent.sleep(0.5)
+        if test.run_log.stop_reason:
+            reason = test.run_log.stop_reason
+            break
+        if counted and runner.state == STATE_RUNNING and runner.user_count == 0:
+            reason = "every user finished its iterations"
+            break
+    logger.warning("loadspec: %s, stopping the test", reason)
+    options = environment.parsed_options
+    if options is not None and getattr(options, "headless", False):
+        runner.quit()
+    else:
+        runner.stop()

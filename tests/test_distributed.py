@@ -1,0 +1,319 @@
+"""Distributed runs, as a user starts them: a master and workers from the CLI, `--processes`, and the
+exported locustfile under plain Locust, all against a counting HTTP server on 127.0.0.1.
+
+The server runs in its own process (`python tests/test_distributed.py --serve`): it counts requests
+per path and records every CSV row value it is sent with the worker tag of the sender, so the
+assertions come from the server's own records. Every process is bounded in time and killed in
+teardown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+LOADSPEC = [sys.executable, "-m", "loadspec"]
+LOCUST = str(VENV_BIN / "locust")
+
+
+# --- the counting server ----------------------------------------------------------------------
+
+
+def _serve(port_file: str) -> None:
+    """A threaded HTTP/1.1 server: GET /row/VALUE records (VALUE, X-Worker); GET /_stats reports."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    lock = threading.Lock()
+    counts: Counter[str] = Counter()
+    rows: list[tuple[str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/_stats":
+                with lock:
+                    body = json.dumps({"counts": dict(counts), "rows": rows}).encode()
+            else:
+                with lock:
+                    counts[self.path.split("/")[1]] += 1
+                    if self.path.startswith("/row/"):
+                        rows.append((self.path[5:], self.headers.get("X-Worker", "")))
+                body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.handle_error = lambda request, address: None  # workers killed mid-request reset connections
+    Path(port_file + ".part").write_text(str(server.server_address[1]))
+    os.replace(port_file + ".part", port_file)
+    threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()  # parent gone: exit
+    server.serve_forever()
+
+
+class CountingServer:
+    def __init__(self, folder: Path):
+        port_file = folder / "port"
+        port_file.unlink(missing_ok=True)
+        self.proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file)], stdin=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while not port_file.exists():
+            assert time.monotonic() < deadline, "test server did not start"
+            time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{port_file.read_text()}"
+
+    def stats(self) -> dict:
+        with urllib.request.urlopen(self.url + "/_stats", timeout=5) as response:
+            return json.load(response)
+
+    def total(self) -> int:
+        return sum(self.stats()["counts"].values())
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=5)
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = CountingServer(tmp_path)
+    yield srv
+    srv.stop()
+
+
+class Processes:
+    """Every process a test starts, killed (by its own pid) at teardown."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.started: list[subprocess.Popen] = []
+
+    def start(self, name: str, command: list[str], env: dict[str, str] | None = None,
+              cwd: Path | None = None) -> subprocess.Popen:
+        log = (self.folder / f"{name}.log").open("wb")
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.PIPE if name == "master" else log,
+                                stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+                                cwd=cwd or self.folder, start_new_session=True)
+        proc.name = name
+        self.started.append(proc)
+        return proc
+
+    def log(self, name: str) -> str:
+        return (self.folder / f"{name}.log").read_text(errors="replace")
+
+    def finish(self, proc: subprocess.Popen, timeout: float) -> tuple[int, str, str]:
+        _, err = proc.communicate(timeout=timeout)
+        return proc.returncode, self.log(proc.name), (err or b"").decode(errors="replace")
+
+    def kill_all(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)  # the group we created: a worker and its forks
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=5)
+
+
+@pytest.fixture
+def procs(tmp_path):
+    group = Processes(tmp_path)
+    yield group
+    group.kill_all()
+
+
+# --- specs ----------------------------------------------------------------------------------------
+
+
+def write_spec(folder: Path, *, rows: int, on_exhausted: str = "stop_test", think: str = "0s",
+               order: str = "unique") -> Path:
+    (folder / "data").mkdir(exist_ok=True)
+    (folder / "data" / "items.csv").write_text("id,label\n" + "".join(f"r{i:04d},item {i}\n" for i in range(rows)))
+    spec = {
+        "version": 1,
+        "name": "distributed check",
+        "host": "http://127.0.0.1:9",
+        "defaults": {"think_time": think},
+        "data": {"items": {"csv": "data/items.csv", "order": order, "scope": "iteration",
+                           "on_exhausted": on_exhausted}},
+        "scenarios": [{"name": "shopper", "steps": [
+            {"name": "take row", "get": "/row/{{ items.id }}", "headers": {"X-Worker": "{{ env.LS_WORKER }}"}},
+            {"name": "ping", "get": "/ping"},
+        ]}],
+    }
+    path = folder / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def summary(stdout: str) -> tuple[int, int, str]:
+    """(requests, failures, ended by) from loadspec's last line."""
+    found = re.search(r"(\d+) requests, (\d+) failed in [\d.]+s \(ended by ([^;)]+)", stdout)
+    assert found, stdout
+    return int(found.group(1)), int(found.group(2)), found.group(3)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_master(procs: Processes, spec: Path, server: CountingServer, port: int, *extra: str):
+    return procs.start("master", LOADSPEC + ["run", str(spec), "--master", "--expect-workers", "2",
+                                             "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+                                             "--host", server.url, *extra], env={"LS_WORKER": "master"})
+
+
+def start_worker(procs: Processes, name: str, port: int):
+    return procs.start(name, LOADSPEC + ["worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
+                       env={"LS_WORKER": name})
+
+
+# --- master and two workers from the CLI --------------------------------------------------------
+
+
+def test_master_and_two_workers_count_and_unique_rows(tmp_path, server, procs):
+    spec = write_spec(tmp_path, rows=400)
+    port = free_port()
+    master = start_master(procs, spec, server, port, "-u", "4", "-r", "4", "--iterations", "25")
+    start_worker(procs, "w1", port)
+    start_worker(procs, "w2", port)
+    code, out, err = procs.finish(master, timeout=60)
+    assert code == 0, out + err
+    requests, failures, ended_by = summary(out)
+    assert ended_by == "iterations"
+    assert failures == 0
+    stats = server.stats()
+    assert requests == sum(stats["counts"].values()) == 4 * 25 * 2  # the server's count is the master's
+    values = [value for value, _ in stats["rows"]]
+    assert len(values) == len(set(values)) == 100  # unique rows never repeat across workers
+    by_worker = Counter(worker for _, worker in stats["rows"])
+    assert set(by_worker) == {"w1", "w2"}  # both workers ran users (each sent its own env.LS_WORKER)
+    assert "2 workers connected" in err
+
+
+def test_worker_killed_mid_run_leaves_master_running_and_reporting(tmp_path, server, procs):
+    spec = write_spec(tmp_path, rows=50, on_exhausted="recycle", think="20ms")
+    port = free_port()
+    master = start_master(procs, spec, server, port, "-u", "4", "-r", "4", "-t", "12s")
+    start_worker(procs, "w1", port)
+    doomed = start_worker(procs, "w2", port)
+    deadline = time.monotonic() + 30
+    while {w for _, w in server.stats()["rows"]} != {"w1", "w2"}:
+        assert time.monotonic() < deadline and master.poll() is None, procs.log("master")
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=5)
+    at_kill = Counter(w for _, w in server.stats()["rows"])
+    code, out, err = procs.finish(master, timeout=60)
+    requests, failures, ended_by = summary(out)
+    assert ended_by == "duration"  # the master kept running to the end of its plan
+    assert code == 0 and failures == 0, out + err
+    assert "worker 2 lost" in err or "worker 1 lost" in err
+    after = Counter(w for _, w in server.stats()["rows"])
+    assert after["w1"] > at_kill["w1"] and after["w2"] == at_kill["w2"]  # the survivor carried on
+    # the master reported the survivor's work after the kill; only the dead worker's last,
+    # unreported seconds are missing from its total
+    assert sum(at_kill.values()) * 2 < requests <= server.total()
+    assert "Total" in out
+
+
+# --- --processes 2 ----------------------------------------------------------------------------------
+
+
+def test_processes_two_unique_rows_and_stop_test_ends_the_run(tmp_path, server, procs):
+    spec = write_spec(tmp_path, rows=60, on_exhausted="stop_test", think="10ms")
+    started = time.monotonic()
+    master = procs.start("master", LOADSPEC + ["run", str(spec), "--processes", "2", "-u", "4", "-r", "4",
+                                               "-t", "30s", "--host", server.url], env={"LS_WORKER": "local"})
+    code, out, err = procs.finish(master, timeout=60)
+    assert time.monotonic() - started < 25, "stop_test did not stop the distributed run"
+    requests, failures, ended_by = summary(out)
+    assert ended_by == "stop_test", out + err
+    assert "2 workers connected" in err
+    values = [value for value, _ in server.stats()["rows"]]
+    assert len(values) == len(set(values))  # never a row twice, across both processes
+    assert 40 <= len(values) <= 60  # rows still buffered in a worker when the run stopped go unused
+    assert "ran out of rows" in out + err
+    assert code in (0, 1)
+
+
+# --- the exported locustfile under plain Locust -----------------------------------------------------
+
+
+def export(tmp_path: Path, spec: Path) -> Path:
+    target = tmp_path / "exported_locustfile.py"
+    result = subprocess.run(LOADSPEC + ["export", str(spec), "-o", str(target)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+def test_exported_locustfile_runs_under_plain_locust(tmp_path, server, procs):
+    spec = write_spec(tmp_path, rows=30, on_exhausted="recycle", think="50ms")
+    locustfile = export(tmp_path, spec)
+    run_dir = tmp_path / "elsewhere"  # no spec, no CSV: everything comes from the one file
+    run_dir.mkdir()
+    (run_dir / "exported_locustfile.py").write_bytes(locustfile.read_bytes())
+    proc = procs.start("master", [LOCUST, "-f", "exported_locustfile.py", "--headless", "-u", "2", "-r", "2",
+                                  "-t", "3s", "--host", server.url, "--only-summary"],
+                       env={"LS_WORKER": "plain"}, cwd=run_dir)
+    code, out, err = procs.finish(proc, timeout=60)
+    assert code == 0, out + err
+    stats = server.stats()
+    assert stats["counts"]["row"] > 5 and stats["counts"]["ping"] > 5
+    assert {value for value, _ in stats["rows"]} <= {f"r{i:04d}" for i in range(30)}
+    assert "take row" in out + err
+
+
+def test_exported_locustfile_master_and_dash_f_workers(tmp_path, server, procs):
+    spec = write_spec(tmp_path, rows=80, on_exhausted="stop_test", think="10ms")
+    locustfile = export(tmp_path, spec)
+    port = free_port()
+    master = procs.start("master", [LOCUST, "-f", str(locustfile), "--master", "--headless", "--expect-workers", "2",
+                                    "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+                                    "-u", "4", "-r", "4", "-t", "30s", "--host", server.url, "--only-summary"],
+                         env={"LS_WORKER": "master"})
+    for name in ("w1", "w2"):
+        private_tmp = tmp_path / f"tmp-{name}"  # `-f -` saves the download as $TMPDIR/<name>.py
+        private_tmp.mkdir()
+        procs.start(name, [LOCUST, "-f", "-", "--worker", "--master-port", str(port)],
+                    env={"LS_WORKER": name, "TMPDIR": str(private_tmp)})
+    started = time.monotonic()
+    code, out, err = procs.finish(master, timeout=60)
+    assert time.monotonic() - started < 25, "the plain Locust master did not stop on stop_test"
+    assert "ran out of rows" in err, err
+    rows = server.stats()["rows"]
+    values = [value for value, _ in rows]
+    assert len(values) == len(set(values)) and len(values) >= 50
+    assert {worker for _, worker in rows} == {"w1", "w2"}
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--serve"]:
+    _serve(sys.argv[2])
