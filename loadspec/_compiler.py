@@ -184,19 +184,22 @@ class CompiledRequest:
         return CONTINUE if ok else self.fail_outcome
 
     def evaluate(self, view: ResponseView, variables: dict[str, Any], log: RunLog) -> str | None:
+        """Captures first (assertions may test them), then assertions; the first assertion failure
+        is the step's message, else the first capture failure."""
         if not self.checks_status and view.status >= 400:
             return f"{self.name}: HTTP {view.status}"
+        capture_problem = None
+        for store in self.captures:
+            problem = store(view, variables)
+            if problem is not None and capture_problem is None:
+                capture_problem = problem
         for check in self.checks:
             log.assertions_checked += 1
             message = check(view, variables)
             if message is not None:
                 log.assertions_failed += 1
                 return message
-        for store in self.captures:
-            message = store(view, variables)
-            if message is not None:
-                return message
-        return None
+        return capture_problem
 
 
 def _param(value: Any) -> Any:
