@@ -49,9 +49,53 @@ class CompiledJmespath:
         return self._parsed.search(data, options=_OPTIONS)
 
 
-def compile_jmespath(expression: str) -> CompiledJmespath:
-    """Compile once; call `.search(data)` per response."""
-    return CompiledJmespath(expression)
+class PathLookup:
+    """A plain chain of keys and list positions (`a.b[0].c`), read without JMESPath's tree walk.
+
+    Same results as JMESPath: a key of a non-object, or a position outside a list, is null."""
+
+    __slots__ = ("expression", "steps")
+
+    def __init__(self, expression: str, steps: list[str | int]):
+        self.expression = expression
+        self.steps = steps
+
+    def search(self, data: Any) -> Any:
+        for step in self.steps:
+            if step.__class__ is str:
+                if data.__class__ is not dict:
+                    return None
+                data = data.get(step)
+            else:
+                if data.__class__ is not list or not -len(data) <= step < len(data):  # type: ignore[operator]
+                    return None
+                data = data[step]
+        return data
+
+
+def _plain_path(node: dict[str, Any]) -> list[str | int] | None:
+    kind = node.get("type")
+    if kind == "field":
+        return [node["value"]]
+    if kind in ("subexpression", "index_expression"):
+        steps: list[str | int] = []
+        for child in node.get("children", []):
+            if child.get("type") == "index":
+                steps.append(int(child["value"]))
+                continue
+            inner = _plain_path(child)
+            if inner is None:
+                return None
+            steps.extend(inner)
+        return steps
+    return None
+
+
+def compile_jmespath(expression: str) -> CompiledJmespath | PathLookup:
+    """Compile once; call `.search(data)` per response. Plain paths become direct lookups."""
+    compiled = CompiledJmespath(expression)
+    steps = _plain_path(compiled._parsed.parsed)
+    return PathLookup(expression, steps) if steps else compiled
 
 
 def _arity(name: str) -> tuple[int, int | None]:
