@@ -94,6 +94,7 @@ class _LogReporter:
         self.log = log
         self.checked = self.failed = 0
         self.sent: dict[str, int] = {}
+        self.by_step: dict[str, tuple[int, int]] = {}
 
     def __call__(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
         log = self.log
@@ -101,9 +102,15 @@ class _LogReporter:
         for message, kept in log.examples.items():
             examples += [asdict(example) for example in kept[self.sent.get(message, 0):]]
             self.sent[message] = len(kept)
+        by_step = {}
+        for step, (checked, failed) in (getattr(log, "assertions_by_step", None) or {}).items():
+            before = self.by_step.get(step, (0, 0))
+            if (checked, failed) != before:
+                by_step[step] = (checked - before[0], failed - before[1])
+                self.by_step[step] = (checked, failed)
         data[REPORT_KEY] = {"checked": log.assertions_checked - self.checked,
                             "failed": log.assertions_failed - self.failed,
-                            "examples": examples, "stop_reason": log.stop_reason}
+                            "examples": examples, "stop_reason": log.stop_reason, "by_step": by_step}
         self.checked, self.failed = log.assertions_checked, log.assertions_failed
 
 
@@ -146,6 +153,12 @@ def serve_rows(runner: MasterRunner, test: CompiledTest) -> None:
                 pass  # a worker running another loadspec version
         if part.get("stop_reason") and not log.stop_reason:
             log.stop_reason = part["stop_reason"]
+        totals = getattr(log, "assertions_by_step", None)
+        for step, (checked, failed) in (part.get("by_step") or {}).items():
+            if isinstance(totals, dict):
+                before = totals.get(step) or (0, 0)
+                merged = (before[0] + checked, before[1] + failed)
+                totals[step] = list(merged) if isinstance(before, list) else merged
 
     runner.register_message(ROWS_REQUEST, on_rows)
     runner.environment.events.worker_report.add_listener(on_report)

@@ -26,9 +26,8 @@ import yaml
 from . import __version__
 from ._errors import InputFileError
 from ._source import har_options, is_har, load_source
-from .model import Spec
+from .model import Spec, UploadFile, iter_request_steps
 
-_FILE_KEYS = ("csv", "schema", "file")  # keys whose string value names a file next to the spec
 _ENV_REF = re.compile(r"\benv\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -59,38 +58,52 @@ def bundle_spec(spec: Spec, path: str | Path, *, options: Mapping[str, Any] | No
 
 
 def _referenced_files(spec: Spec, text: str, base_dir: Path, *, har: bool) -> tuple[dict[str, str | bytes], str]:
-    """Every existing file the spec names, keyed by its path relative to the spec's folder. A file
-    named by an absolute path is renamed into `_files/` and the spec text rewritten to match."""
-    paths: set[Path] = {pool.path.resolve() for pool in spec.data.values()}
-    renamed: dict[str, str] = {}
+    """Every existing file the spec names, keyed by the path the spec uses (relative to its folder).
+    A file named by an absolute path is renamed into `_files/` and the spec text rewritten to match."""
+    names: list[str] = []
     if not har:
         try:
-            raw = yaml.safe_load(text)
+            names += _file_values(yaml.safe_load(text))
         except yaml.YAMLError:
-            raw = None
-        for value in _file_values(raw):
-            candidate = (base_dir / value)
-            if "{{" in value or not candidate.is_file():
-                continue
-            paths.add(candidate.resolve())
-            if Path(value).is_absolute():
-                renamed[value] = f"_files/{len(renamed) + 1}_{candidate.name}"
+            pass
+    for scenario in spec.scenarios:
+        for step in iter_request_steps(scenario.setup + scenario.steps):
+            if step.body is not None and step.body.kind == "files":
+                names += [part.path for part in step.body.value.values() if isinstance(part, UploadFile)]
     files: dict[str, str | bytes] = {}
-    for resolved in sorted(paths):
-        original = next((name for name, new in renamed.items() if (base_dir / name).resolve() == resolved), None)
-        key = renamed[original] if original else Path(os.path.relpath(resolved, base_dir)).as_posix()
-        files[key] = _read(resolved)
+    sources: set[Path] = set()
+    renamed: dict[str, str] = {}
+    for name in dict.fromkeys(names):
+        path = base_dir / name
+        if "{{" in name or not path.is_file():
+            continue
+        if Path(name).is_absolute():
+            key = renamed.setdefault(name, f"_files/{len(renamed) + 1}_{path.name}")
+        else:
+            key = posixpath.normpath(name.replace("\\", "/"))
+        files.setdefault(key, _read(path))
+        sources.add(path.resolve())
+    for pool in spec.data.values():  # a pool the walk missed: keep its data under its real path
+        if pool.path.resolve() not in sources:
+            files[Path(os.path.relpath(pool.path, base_dir)).as_posix()] = _read(pool.path)
     for original, new in renamed.items():
         text = text.replace(original, new)
     return files, text
 
 
 def _file_values(node: Any) -> list[str]:
+    """String values naming files: under csv: and schema:, and the parts of a files: body."""
     found: list[str] = []
     if isinstance(node, dict):
         for key, value in node.items():
-            if key in _FILE_KEYS and isinstance(value, str):
+            if key in ("csv", "schema") and isinstance(value, str):
                 found.append(value)
+            elif key == "files" and isinstance(value, dict):
+                for part in value.values():
+                    if isinstance(part, str):
+                        found.append(part)
+                    elif isinstance(part, dict) and isinstance(part.get("file"), str):
+                        found.append(part["file"])
             else:
                 found.extend(_file_values(value))
     elif isinstance(node, list):

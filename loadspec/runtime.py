@@ -15,7 +15,8 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -59,12 +60,14 @@ def locust_users(
     read from this process's environment, then from `env_defaults` (and, for a HAR recording, from
     the credentials it recorded). `har_options` are `HarOptions` fields. A bad spec exits with code 2."""
     try:
-        spec = _load(source, strip_leading_newline(text), files or {}, environment, variables, har_options)
-        slots = {name: IndexSourceSlot(local_index_source(pool))
-                 for name, pool in spec.data.items() if pool.order != "random"}
-        env = with_recorded_secrets(spec, {**(env_defaults or {}), **os.environ})
-        test = compile_spec(spec, env=env, host=host, client=client, iterations=iterations, pacing=pacing,
-                            pool_sources=slots)
+        with _materialised(source, strip_leading_newline(text), files or {}) as spec_file:
+            spec = _load(spec_file, environment, variables, har_options)
+            slots = {name: IndexSourceSlot(local_index_source(pool))
+                     for name, pool in spec.data.items() if pool.order != "random"}
+            env = with_recorded_secrets(spec, {**(env_defaults or {}), **os.environ})
+            test = compile_spec(spec, env=env, host=host, client=client, iterations=iterations, pacing=pacing,
+                                pool_sources=slots)  # reads upload files: inside the folder's lifetime
+        spec.source = Path(Path(source).name)
     except SpecError as exc:
         _exit(exc.render())
     except LoadspecError as exc:
@@ -81,8 +84,10 @@ def _exit(message: str) -> None:
     raise SystemExit(2)
 
 
-def _load(source: str, text: str, files: Mapping[str, str | bytes], environment: str | None,
-          variables: Mapping[str, str] | None, har_options: Mapping[str, Any] | None) -> Spec:
+@contextmanager
+def _materialised(source: str, text: str, files: Mapping[str, str | bytes]) -> Iterator[Path]:
+    """The spec and its files written to a private temporary folder, as they lay beside each other;
+    yields the spec file's path and removes the folder afterwards."""
     relative = {name: safe_relative(name) for name in files}
     depth = max((sum(1 for part in path.parts if part == "..") for path in relative.values()), default=0)
     with tempfile.TemporaryDirectory(prefix="loadspec-") as folder:
@@ -102,14 +107,17 @@ def _load(source: str, text: str, files: Mapping[str, str | bytes], environment:
                     handle.write(strip_leading_newline(content))
         spec_file = spec_dir / Path(source).name
         spec_file.write_text(text, encoding="utf-8")
-        options = None
-        if har_options is not None:
-            from ._har import HarOptions
+        yield spec_file
 
-            options = HarOptions(**har_options)
-        spec = load_source(spec_file, environment=environment, variables=variables, har_options=options)
-        spec.source = Path(Path(source).name)
-        return spec
+
+def _load(spec_file: Path, environment: str | None, variables: Mapping[str, str] | None,
+          har_options: Mapping[str, Any] | None) -> Spec:
+    options = None
+    if har_options is not None:
+        from ._har import HarOptions
+
+        options = HarOptions(**har_options)
+    return load_source(spec_file, environment=environment, variables=variables, har_options=options)
 
 
 def _stages_shape(spec: Spec) -> type:

@@ -148,7 +148,7 @@ def procs(tmp_path):
 
 
 def write_spec(folder: Path, *, rows: int, on_exhausted: str = "stop_test", think: str = "0s",
-               order: str = "unique") -> Path:
+               order: str = "unique", failing_ping: bool = False) -> Path:
     (folder / "data").mkdir(exist_ok=True)
     (folder / "data" / "items.csv").write_text("id,label\n" + "".join(f"r{i:04d},item {i}\n" for i in range(rows)))
     spec = {
@@ -159,8 +159,9 @@ def write_spec(folder: Path, *, rows: int, on_exhausted: str = "stop_test", thin
         "data": {"items": {"csv": "data/items.csv", "order": order, "scope": "iteration",
                            "on_exhausted": on_exhausted}},
         "scenarios": [{"name": "shopper", "steps": [
-            {"name": "take row", "get": "/row/{{ items.id }}", "headers": {"X-Worker": "{{ env.LS_WORKER }}"}},
-            {"name": "ping", "get": "/ping"},
+            {"name": "take row", "get": "/row/{{ items.id }}", "headers": {"X-Worker": "{{ env.LS_WORKER }}"},
+             "assert": [{"status": 200}]},
+            {"name": "ping", "get": "/ping", "assert": [{"json": "ok", "eq": not failing_ping}]},
         ]}],
     }
     path = folder / "spec.yaml"
@@ -200,7 +201,8 @@ def start_worker(procs: Processes, name: str, port: int):
 def test_master_and_two_workers_count_and_unique_rows(tmp_path, server, procs):
     spec = write_spec(tmp_path, rows=400)
     port = free_port()
-    master = start_master(procs, spec, server, port, "-u", "4", "-r", "4", "--iterations", "25")
+    master = start_master(procs, spec, server, port, "-u", "4", "-r", "4", "--iterations", "25",
+                          "--json", str(tmp_path / "summary.json"))
     start_worker(procs, "w1", port)
     start_worker(procs, "w2", port)
     code, out, err = procs.finish(master, timeout=60)
@@ -215,6 +217,8 @@ def test_master_and_two_workers_count_and_unique_rows(tmp_path, server, procs):
     by_worker = Counter(worker for _, worker in stats["rows"])
     assert set(by_worker) == {"w1", "w2"}  # both workers ran users (each sent its own env.LS_WORKER)
     assert "2 workers connected" in err
+    report = json.loads((tmp_path / "summary.json").read_text())
+    assert report["assertions"] == {"checked": 200, "failed": 0, "pass_rate": 1.0}  # counted on the workers
 
 
 def test_worker_killed_mid_run_leaves_master_running_and_reporting(tmp_path, server, procs):
@@ -248,10 +252,11 @@ def test_worker_killed_mid_run_leaves_master_running_and_reporting(tmp_path, ser
 
 
 def test_processes_two_unique_rows_and_stop_test_ends_the_run(tmp_path, server, procs):
-    spec = write_spec(tmp_path, rows=60, on_exhausted="stop_test", think="10ms")
+    spec = write_spec(tmp_path, rows=60, on_exhausted="stop_test", think="10ms", failing_ping=True)
     started = time.monotonic()
     master = procs.start("master", LOADSPEC + ["run", str(spec), "--processes", "2", "-u", "4", "-r", "4",
-                                               "-t", "30s", "--host", server.url], env={"LS_WORKER": "local"})
+                                               "-t", "30s", "--host", server.url, "--json",
+                                               str(tmp_path / "summary.json")], env={"LS_WORKER": "local"})
     code, out, err = procs.finish(master, timeout=60)
     assert time.monotonic() - started < 25, "stop_test did not stop the distributed run"
     requests, failures, ended_by = summary(out)
@@ -261,7 +266,13 @@ def test_processes_two_unique_rows_and_stop_test_ends_the_run(tmp_path, server, 
     assert len(values) == len(set(values))  # never a row twice, across both processes
     assert 40 <= len(values) <= 60  # rows still buffered in a worker when the run stopped go unused
     assert "ran out of rows" in out + err
-    assert code in (0, 1)
+    assert code != 0
+    # assertion counts and failure examples come from the workers' run logs
+    report = json.loads((tmp_path / "summary.json").read_text())
+    pings = next(step["requests"] for step in report["steps"] if step["name"] == "ping")
+    assert failures == pings > 0
+    assert report["assertions"]["checked"] == requests and report["assertions"]["failed"] == pings
+    assert report["failures"][0]["examples"], report["failures"]
 
 
 # --- the exported locustfile under plain Locust -----------------------------------------------------
@@ -313,6 +324,110 @@ def test_exported_locustfile_master_and_dash_f_workers(tmp_path, server, procs):
     values = [value for value, _ in rows]
     assert len(values) == len(set(values)) and len(values) >= 50
     assert {worker for _, worker in rows} == {"w1", "w2"}
+
+
+# --- the pieces, without processes ---------------------------------------------------------------
+
+
+def _pool(rows: int, on_exhausted: str):
+    from loadspec.model import DataPool
+
+    return DataPool(name="p", path=Path("p.csv"), columns=["id"], rows=[(str(i),) for i in range(rows)],
+                    order="unique", on_exhausted=on_exhausted)
+
+
+def test_dealer_never_deals_a_row_twice_and_shares_the_last_rows():
+    from loadspec._pools import BatchedIndexSource, IndexDealer
+
+    dealer = IndexDealer(_pool(50, "stop_test"))
+    workers = [BatchedIndexSource(lambda n: dealer.deal(n, sharers=3)) for _ in range(3)]
+    taken: list[int] = []
+    for _ in range(100):
+        for worker in workers:
+            index = worker()
+            if index is not None:
+                taken.append(index)
+    assert sorted(taken) == list(range(50))  # every row once, none twice
+    assert dealer.deal(8, 3) == ([], True)
+    recycling = IndexDealer(_pool(3, "recycle"))
+    assert recycling.deal(5)[0] == [0, 1, 2, 0, 1] and recycling.deal(2) == ([2, 0], False)
+
+
+def test_export_inlines_every_file_the_spec_names(tmp_path):
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "users.csv").write_text("email\r\na@example.com\r\nb@example.com\r\n", newline="")
+    schema = tmp_path / "order_schema.json"
+    schema.write_text('{"type": "object", "required": ["ok"]}')
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "logo.png").write_bytes(bytes(range(256)))
+    spec = {
+        "version": 1, "name": "inlined", "host": "http://127.0.0.1:9",
+        "data": {"users": {"csv": "../shared/users.csv", "order": "unique"}},
+        "scenarios": [{"name": "shop", "steps": [{
+            "name": "upload", "post": "/upload", "headers": {"X-User": "{{ users.email }}"},
+            "files": {"logo": "logo.png"}, "assert": [{"json": "@", "schema": str(schema)}],
+        }]}],
+    }
+    # a comment no raw string can hold, so the generated file must fall back to an escaped literal
+    (specs / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False) + '# a """ and a \\d+\n')
+    target = export(tmp_path, specs / "spec.yaml")
+    text = target.read_text()
+    assert "b64decode(" in text and "_files/1_order_schema.json" in text and str(schema) not in text
+    probe = (
+        "import json, runpy\n"
+        f"ns = runpy.run_path({str(target)!r})\n"
+        "user = ns['shop']\n"
+        "upload = user.scenario_steps[0]\n"
+        "print(json.dumps({'rows': user.test.spec.data['users'].rows,\n"
+        "                  'logo': list(upload.files['logo'][1])}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            cwd=tmp_path / "shared")
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded == {"rows": [["a@example.com"], ["b@example.com"]], "logo": list(range(256))}
+
+
+def test_deploy_files_parse_and_agree_with_each_other():
+    """They cannot run here (no Docker, no cluster): check syntax and that their parts fit."""
+    from loadspec.cli import build_parser
+
+    deploy = ROOT / "examples" / "deploy"
+    docs = {path.relative_to(deploy).as_posix(): [d for d in yaml.safe_load_all(path.read_text()) if d]
+            for path in deploy.rglob("*.y*ml")}
+    compose = docs["docker-compose.yml"][0]
+    parser = build_parser()
+    for name, service in compose["services"].items():
+        assert service["entrypoint"] == ["loadspec"] and service["build"]["dockerfile"] == "examples/deploy/Dockerfile"
+        args = parser.parse_args(service["command"])  # the compose commands are valid loadspec commands
+        if name == "master":
+            assert Path(args.file).name == "checkout.yaml" and (deploy.parent / "checkout.yaml").is_file()
+            assert args.expect_workers == service.get("deploy", compose["services"]["worker"]["deploy"])["replicas"]
+    dockerfile = (deploy / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["locust"]' in dockerfile and "WORKDIR /home/locust" in dockerfile
+    for copied in re.findall(r"^COPY (.+) /src/", dockerfile, re.M):
+        assert all((ROOT / part).exists() for part in copied.split()), copied
+
+    manifests = [d for name, found in docs.items() if name.startswith("kubernetes/") for d in found]
+    for manifest in manifests:
+        if "loadtest" not in manifest and manifest["kind"] != "Kustomization":  # Kubernetes objects
+            assert manifest["apiVersion"] and manifest["kind"] and manifest["metadata"]["name"], manifest
+    test = next(d for d in manifests if d.get("kind") == "LocustTest")
+    assert test["apiVersion"] == "locust.io/v1"
+    assert set(test["spec"]) <= {"image", "workers", "args", "env", "locustfile", "master", "worker", "labels",
+                                 "annotations", "imagePullPolicy", "imagePullSecrets", "metrics"}
+    assert f"--expect-workers {test['spec']['workers']}" in test["spec"]["args"]
+    service = next(d for d in manifests if d.get("kind") == "Service")
+    jobs = {d["metadata"]["name"]: d for d in manifests if d.get("kind") == "Job"}
+    master_args = jobs["loadspec-master"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    worker_args = jobs["loadspec-workers"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert worker_args[worker_args.index("--master-host") + 1] == service["metadata"]["name"]
+    parallelism = jobs["loadspec-workers"]["spec"]["parallelism"]
+    assert master_args[master_args.index("--expect-workers") + 1] == str(parallelism)
+    kustomization = docs["kubernetes/plain/kustomization.yaml"][0]
+    volume = jobs["loadspec-master"]["spec"]["template"]["spec"]["volumes"][0]
+    assert volume["configMap"]["name"] == kustomization["configMapGenerator"][0]["name"]
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--serve"]:
