@@ -21,6 +21,7 @@ from typing import Any
 
 from . import __version__
 from ._compiler import CompiledTest, FailureExample
+from ._errors import RunError, UsageError
 from ._results import PERCENTILE_PRECISION, RunResults, StepResult
 from ._runner import LoadPlan, RunOutcome
 from ._thresholds import ALL_REQUESTS, ThresholdResult, Verdict
@@ -266,7 +267,7 @@ _CSS = """
 #loadspec table{border-collapse:collapse;width:100%;font-size:14px}
 #loadspec th,#loadspec td{border-bottom:1px solid #d8dee4;padding:6px 10px;text-align:left;vertical-align:top}
 #loadspec th{background:#f6f8fa;font-weight:600}
-#loadspec td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+#loadspec td.n,#loadspec th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 #loadspec .pass{color:#1e6b32;font-weight:600}
 #loadspec .fail{color:#a4231d;font-weight:600}
 #loadspec code,#loadspec pre{font-family:"SFMono-Regular",Consolas,monospace;font-size:13px}
@@ -306,7 +307,8 @@ def _section(report: RunReport) -> str:
 
     parts.append("<h2>Thresholds</h2>")
     if report.checks:
-        parts.append("<table><tr><th>Result</th><th>Threshold</th><th>Step</th><th>Actual</th><th>Note</th></tr>")
+        parts.append("<table><tr><th>Result</th><th>Threshold</th><th>Step</th><th class=\"n\">Actual</th>"
+                     "<th>Note</th></tr>")
         for check in report.checks:
             mark = "<span class=\"pass\">✓ pass</span>" if check.passed else "<span class=\"fail\">✗ fail</span>"
             note = check.note
@@ -321,8 +323,8 @@ def _section(report: RunReport) -> str:
 
     if report.stress is not None and report.stress.steps:
         parts.append(f"<h2>Stress steps</h2><p>{_e(report.stress.summary())}</p>")
-        parts.append("<table><tr><th>Users</th><th>Requests</th><th>Req/s</th><th>p95</th><th>Errors</th>"
-                     "<th>Result</th></tr>")
+        parts.append("<table><tr>" + "".join(f"<th class=\"n\">{h}</th>" for h in
+                                             ("Users", "Requests", "Req/s", "p95", "Errors")) + "<th>Result</th></tr>")
         for step in report.stress.steps:
             total = step.results.total
             mark = "<span class=\"pass\">held</span>" if step.passed else "<span class=\"fail\">broke</span>"
@@ -331,8 +333,9 @@ def _section(report: RunReport) -> str:
                          f"<td class=\"n\">{total.error_rate * 100:.2f}%</td><td>{mark}</td></tr>")
         parts.append("</table>")
 
-    parts.append("<h2>Steps</h2><table><tr><th>Step</th><th>Requests</th><th>Failures</th><th>Median</th>"
-                 "<th>p90</th><th>p95</th><th>p99</th><th>Max</th><th>Req/s</th></tr>")
+    parts.append("<h2>Steps</h2><table><tr><th>Step</th>" + "".join(
+        f"<th class=\"n\">{h}</th>" for h in ("Requests", "Failures", "Median", "p90", "p95", "p99", "Max", "Req/s"))
+        + "</tr>")
     for row in [*results.steps, results.total]:
         label = row.name if row.method != "GROUP" else f"{row.name} (group)"
         failures = f"{row.failures} ({row.error_rate * 100:.1f}%)" if row.failures else "0"
@@ -347,8 +350,12 @@ def _section(report: RunReport) -> str:
         parts.append(f"<p>Assertions: {results.assertions_checked} checked, {results.assertions_failed} failed.</p>")
         for failure in results.failures[:30]:
             parts.append(f"<p><b>{failure.count} ×</b> <code>{_e(failure.message)}</code></p>")
+            shown: set[tuple[str, str, int, str]] = set()
             for example in examples_for(failure.message, report.test.run_log.examples):
                 body = " ".join(example.body_excerpt.split())[:500]
+                if (example.method, example.url, example.status, body) in shown:
+                    continue
+                shown.add((example.method, example.url, example.status, body))
                 parts.append(f"<pre>{_e(example.method)} {_e(example.url)} → "
                              f"{_e(example.status or 'no response')}" + (f"\n{_e(body)}" if body else "") + "</pre>")
         if len(results.failures) > 30:
@@ -380,36 +387,58 @@ def html_text(report: RunReport) -> str:
 # --- all of them ------------------------------------------------------------------------------
 
 
-def write_reports(
-    report: RunReport,
-    *,
-    report_dir: str | Path | None = None,
-    html_file: str | Path | None = None,
-    json_file: str | Path | None = None,
-    junit_file: str | Path | None = None,
-    csv_prefix: str | Path | None = None,
-) -> list[Path]:
-    """Write every requested report; returns the paths written, in a stable order."""
-    targets: dict[str, list[Path]] = {"html": [], "json": [], "junit": [], "csv": []}
-    if report_dir is not None:
-        folder = Path(report_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        for kind, name in REPORT_FILES.items():
-            targets[kind].append(folder / name)
-    for kind, given in (("html", html_file), ("json", json_file), ("junit", junit_file), ("csv", csv_prefix)):
-        if given is not None:
-            targets[kind].append(Path(given))
+@dataclass
+class ReportTargets:
+    """Where the report files go: `--report-dir` plus the single-file flags."""
+
+    report_dir: str | None = None
+    html: str | None = None
+    json: str | None = None
+    junit: str | None = None
+    csv: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Any) -> ReportTargets:
+        return cls(*(getattr(args, name, None) for name in ("report_dir", "html", "json", "junit", "csv")))
+
+    def paths(self) -> dict[str, list[Path]]:
+        """Files per kind (for csv: prefixes), in a stable order."""
+        found: dict[str, list[Path]] = {"html": [], "json": [], "junit": [], "csv": []}
+        if self.report_dir is not None:
+            for kind, name in REPORT_FILES.items():
+                found[kind].append(Path(self.report_dir) / name)
+        for kind in found:
+            given = getattr(self, kind)
+            if given is not None:
+                found[kind].append(Path(given))
+        return found
+
+    def check(self) -> None:
+        """Before the run: refuse targets that could never be written (a directory given as a file,
+        a file given as the report directory), so a long run does not end without its reports."""
+        if self.report_dir is not None and Path(self.report_dir).exists() and not Path(self.report_dir).is_dir():
+            raise UsageError(f"--report-dir {self.report_dir}: exists and is not a directory")
+        for kind in ("html", "json", "junit"):
+            given = getattr(self, kind)
+            if given is not None and Path(given).is_dir():
+                raise UsageError(f"--{kind} {given}: is a directory; give a file name")
+
+
+def write_reports(report: RunReport, targets: ReportTargets) -> list[Path]:
+    """Write every requested report; returns the paths written. RunError when a file cannot be written."""
+    paths = targets.paths()
     written: list[Path] = []
     makers = {"html": html_text, "json": json_text, "junit": junit_text}
-    for kind, make in makers.items():
-        if targets[kind]:
-            text = make(report)
-            for path in targets[kind]:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-                written.append(path)
-    for prefix in targets["csv"]:
-        written.extend(write_csv(report, prefix))
+    try:
+        for kind, make in makers.items():
+            if paths[kind]:
+                text = make(report)
+                for path in paths[kind]:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(text, encoding="utf-8")
+                    written.append(path)
+        for prefix in paths["csv"]:
+            written.extend(write_csv(report, prefix))
+    except OSError as exc:
+        raise RunError(f"cannot write report {exc.filename or ''}: {exc.strerror or exc}") from None
     return written
-
-

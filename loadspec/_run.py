@@ -19,7 +19,7 @@ from ._console import render_summary, stress_table, thresholds_table
 from ._envfile import merged_environment
 from ._errors import UsageError
 from ._profiles import StressWatch, profile_plan, stress_thresholds
-from ._reports import RunReport, StatsSampler, write_reports
+from ._reports import ReportTargets, RunReport, StatsSampler, write_reports
 from ._runner import LoadPlan, Monitor, RunOutcome, plan_load, run_local, run_web_ui, step_order
 from ._source import har_options, load_source, with_recorded_secrets
 from ._thresholds import AbortWatch, final_checks, judge
@@ -87,6 +87,8 @@ def run_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:
         climb, note = stress_thresholds(thresholds)
         stress = StressWatch(plan.stages, climb, run_log=test.run_log, note=note)
         monitors.append(stress)
+    targets = ReportTargets.from_args(args)
+    targets.check()
     started_at = time.time()
     outcome = execute(test, plan, args, monitors=monitors)
     results = outcome.results
@@ -102,9 +104,7 @@ def run_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:
               f"(ended by {outcome.ended_by}; exit code {verdict.exit_code})\n")
     report = RunReport(test, plan, outcome, checks, verdict, started_at, sampler, stress,
                        notes=[n for n in (stress.note if stress else None,) if n])
-    for path in write_reports(report, report_dir=getattr(args, "report_dir", None),
-                              html_file=getattr(args, "html", None), json_file=getattr(args, "json", None),
-                              junit_file=getattr(args, "junit", None), csv_prefix=getattr(args, "csv", None)):
+    for path in write_reports(report, targets):
         out.write(f"report: {path}\n")
     return verdict.exit_code
 
