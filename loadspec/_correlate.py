@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -39,6 +40,13 @@ class RecordedResponse:
     url: str = ""
     _json: Any = field(default=None, repr=False)
     _json_done: bool = field(default=False, repr=False)
+    _view: Any = field(default=None, repr=False)
+
+    def view(self) -> ResponseView:
+        """This response as the engine's query code sees a live one (built once, JSON decoded once)."""
+        if self._view is None:
+            self._view = ResponseView(_Replayed(self), 0.0)
+        return self._view
 
     def json(self) -> Any:
         """The body parsed as JSON, or None (parsed at most once)."""
@@ -149,30 +157,25 @@ TEXT_SEARCH_MAX = 2_000_000  # characters of one response searched as plain text
 JSON_LEAVES_MAX = 20_000  # leaves of one JSON response indexed
 
 
+_SPACE = re.compile(r"\s").search
+_DIGIT = re.compile(r"\d").search
+_LETTER = re.compile(r"[^\W\d_]").search
+
+
+@lru_cache(maxsize=1 << 16)
 def looks_dynamic(value: str) -> bool:
     """True for values that look generated (ids, tokens), not words, flags or constants."""
     size = len(value)
-    if size < 4 or size > 4096:
+    if size < 4 or size > 4096 or _SPACE(value):
         return False
     if value.lower() in _CONSTANTS or "://" in value:
         return False
-    has_digit = has_alpha = has_upper = has_lower = False
-    for char in value:
-        if char.isspace():
-            return False
-        if char.isdigit():
-            has_digit = True
-        elif char.isalpha():
-            has_alpha = True
-            if char.isupper():
-                has_upper = True
-            else:
-                has_lower = True
-    if not has_alpha:
+    has_digit = _DIGIT(value) is not None
+    if not _LETTER(value):
         return has_digit and value.isdigit()  # plain numbers of 4+ digits; not dates, versions
     if has_digit:
         return True
-    return size >= 20 and has_upper and has_lower and "/" not in value
+    return size >= 20 and value != value.lower() and value != value.upper() and "/" not in value
 
 
 def is_secret_key(key: str) -> bool:
@@ -238,7 +241,7 @@ def verify(capture: Capture, response: RecordedResponse, value: str) -> bool:
         return False
     variables: dict[str, Any] = {}
     try:
-        message = store(ResponseView(_Replayed(response), 0.0), variables)
+        message = store(response.view(), variables)
     except (QueryError, ValueError, TypeError):
         return False
     if message is not None or capture.name not in variables:
@@ -338,23 +341,29 @@ def _cookie_offers(response: RecordedResponse) -> Iterator[tuple[str, Offer]]:
 
 
 def _text_pattern(text: str, value: str) -> Iterator[str]:
-    """Boundary regexes for `value` at its first occurrence in `text`, the simplest first."""
+    """Boundary regexes for `value` at its first occurrence in `text`: short context first."""
     pos = text.find(value, 0, TEXT_SEARCH_MAX)
     if pos < 0:
         return
-    left = text[max(0, pos - 16):pos].split("\n")[-1]
-    cut = 0
-    while cut < len(left) and (left[cut].isalnum() or left[cut] == "_"):
-        cut += 1  # a partial word may be the tail of another changing value: start after it
-    if cut < len(left):
-        left = left[cut:]
+    line_start = text.rfind("\n", 0, pos) + 1
     right = text[pos + len(value):pos + len(value) + 8].split("\n")[0]
-    if not left:
-        return
-    if _DYNAMIC_WORD_CLASS.fullmatch(value):
-        yield f"{_rx(left)}([\\w\\-.~]+)"
-    if right:
-        yield f"{_rx(left)}(.+?){_rx(right)}"
+    seen: set[str] = set()
+    for size in (8, 16, 24):
+        start = max(line_start, pos - size)
+        while start < pos and start > line_start and _is_word(text[start - 1]) and _is_word(text[start]):
+            start += 1  # never start inside a word: it may be the tail of another changing value
+        left = text[start:pos]
+        if not left or left in seen:
+            continue
+        seen.add(left)
+        if _DYNAMIC_WORD_CLASS.fullmatch(value):
+            yield f"{_rx(left)}([\\w\\-.~]+)"
+        if right:
+            yield f"{_rx(left)}(.+?){_rx(right)}"
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 # --- the algorithm ----------------------------------------------------------------------------
@@ -405,17 +414,21 @@ class Correlator:
         self.intervals: dict[str, list[tuple[int, int]]] = {}  # variable -> [(producer, last use)]
         self.records: dict[tuple[str, int], Correlation] = {}
         self.uses: dict[str, list[int]] = {}
+        self.latest_use: dict[str, int] = {}
+        self.searched: dict[str, int] = {}  # value -> responses before this index hold no text match
         self._current = 0
 
     # -- request side ----------------------------------------------------------------------
 
     def atoms(self, draft: DraftRequest) -> list[_Atom]:
         found: list[_Atom] = []
-        segments = draft.path.split("?", 1)[0].split("/")
-        for index, segment in enumerate(segments):
+        previous = ""  # the last segment that is a word, not a value: names ids found in URLs
+        for segment in draft.path.split("?", 1)[0].split("/"):
             if segment:
-                previous = next((s for s in reversed(segments[:index]) if s and not looks_dynamic(unquote(s))), "")
-                found.append(_Atom(unquote(segment), "URL", previous, previous))
+                decoded = unquote(segment) if "%" in segment else segment
+                found.append(_Atom(decoded, "URL", previous, previous))
+                if not looks_dynamic(decoded):
+                    previous = decoded
         for name, value in draft.params:
             for item in value if isinstance(value, list) else [value]:
                 found.extend(self._string_atoms(str(item), f"query {name}", str(name)))
@@ -494,7 +507,8 @@ class Correlator:
                 return producer, offer
         if len(value) < 8:
             return None
-        start = max(0, before - TEXT_SEARCH_WINDOW)
+        start = max(0, before - TEXT_SEARCH_WINDOW, self.searched.get(value, 0))
+        self.searched[value] = before
         for producer in range(before - 1, start - 1, -1):
             response = self.responses[producer]
             text = response.text
@@ -525,7 +539,10 @@ class Correlator:
         return candidate
 
     def _free(self, name: str, producer: int, last_use: int) -> bool:
-        for other_producer, other_last in self.intervals.get(name, ()):
+        intervals = self.intervals.get(name)
+        if not intervals or self.latest_use[name] <= producer:
+            return True  # the usual case: every earlier value of this name is used up by now
+        for other_producer, other_last in intervals:
             if not (last_use <= other_producer or other_last <= producer):
                 return False
         return True
@@ -586,6 +603,7 @@ class Correlator:
         last_use = max(uses) if uses else index
         name = self.choose_name(offer, atom, producer, last_use)
         self.intervals.setdefault(name, []).append((producer, last_use))
+        self.latest_use[name] = max(self.latest_use.get(name, 0), last_use)
         self.bound[value] = (name, producer, last_use)
         draft = self.drafts[producer]
         capture = Capture(name, Query(offer.kind, offer.selector))
@@ -663,20 +681,41 @@ class Correlator:
 # --- applying templates -------------------------------------------------------------------------
 
 
-def _replacer(mapping: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str]]:
-    ordered = sorted(mapping, key=len, reverse=True)
-    return re.compile("|".join(re.escape(v) for v in ordered)), mapping
+_TEMPLATE_PART = re.compile(r"(\{\{.*?\}\})")
+
+
+def _substitute(text: str, ordered: list[str], table: dict[str, str]) -> str:
+    """Replace non-overlapping occurrences of the values (longest first) outside existing templates."""
+    if "{{" in text:
+        return "".join(part if part.startswith("{{") else _substitute(part, ordered, table)
+                       for part in _TEMPLATE_PART.split(text))
+    hits: list[tuple[int, int, str]] = []
+    for value in ordered:
+        start = text.find(value)
+        while start >= 0:
+            end = start + len(value)
+            if not any(s < end and start < e for s, e, _ in hits):
+                hits.append((start, end, value))
+            start = text.find(value, end)
+    if not hits:
+        return text
+    hits.sort()
+    out, position = [], 0
+    for start, end, value in hits:
+        out.append(text[position:start])
+        out.append(table[value])
+        position = end
+    out.append(text[position:])
+    return "".join(out)
 
 
 def apply_templates(draft: DraftRequest, mapping: dict[str, str]) -> None:
     """Replace every occurrence of the mapped values in the draft's URL, query, headers and body."""
-    pattern, table = _replacer(mapping)
+    table = mapping
+    ordered = sorted(mapping, key=len, reverse=True)
 
     def sub(text: str) -> str:
-        if "{{" in text:
-            parts = re.split(r"(\{\{.*?\}\})", text)
-            return "".join(p if p.startswith("{{") else pattern.sub(lambda m: table[m.group(0)], p) for p in parts)
-        return pattern.sub(lambda m: table[m.group(0)], text)
+        return _substitute(text, ordered, table)
 
     segments = draft.path.split("/")
     for index, segment in enumerate(segments):
@@ -684,10 +723,10 @@ def apply_templates(draft: DraftRequest, mapping: dict[str, str]) -> None:
         if decoded in table:
             segments[index] = table[decoded]
             draft.segment_names[index] = table[decoded][3:-3]
-        elif segment and pattern.search(decoded):
+        elif segment and any(value in decoded for value in ordered):
             replaced = sub(decoded)
             segments[index] = "".join(p if p.startswith("{{") else quote(p, safe="-._~!$&'()*+,;=:@%")
-                                      for p in re.split(r"(\{\{.*?\}\})", replaced))
+                                      for p in _TEMPLATE_PART.split(replaced))
             draft.segment_names[index] = re.sub(r"\{\{ (.*?) \}\}", r"{\1}", replaced)
     draft.path = "/".join(segments)
     for pair in draft.params:

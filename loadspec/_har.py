@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urljoin, urlsplit
@@ -130,7 +131,8 @@ class ImportReport:
                     out.append(line)
                 if report.redirects:
                     out.append(f"  redirects collapsed into the request that started them: {len(report.redirects)}")
-                    out.extend(f"    {chain}" for chain in report.redirects[:10])
+                    chains = Counter(report.redirects)
+                    out.extend(f"    {chain}" + (f" (×{n})" if n > 1 else "") for chain, n in list(chains.items())[:10])
                 if report.pauses:
                     total = sum(report.pauses)
                     out.append(f"  think time: {len(report.pauses)} pause{'s' if len(report.pauses) != 1 else ''}, "
@@ -139,11 +141,17 @@ class ImportReport:
                 if not self.options.correlate:
                     out.append("  correlation: off (--no-correlate): dynamic values are replayed as recorded")
                 elif report.correlations:
-                    out.append(f"  correlations ({len(report.correlations)}):")
-                    width = max(len(c[0]) for c in report.correlations)
+                    groups: dict[tuple[str, str], list[list[str]]] = {}
                     for variable, source, uses in report.correlations:
+                        groups.setdefault((variable, source), []).append(uses)
+                    out.append(f"  correlations ({len(report.correlations)} capture"
+                               f"{'s' if len(report.correlations) != 1 else ''}):")
+                    width = max(len(v) for v, _ in groups)
+                    for (variable, source), use_lists in groups.items():
+                        uses = list(dict.fromkeys(u for lst in use_lists for u in lst))
                         shown = "; ".join(uses[:3]) + (f"; +{len(uses) - 3} more" if len(uses) > 3 else "")
-                        out.append(f"    {variable:<{width}}  from {source}  →  {shown}")
+                        times = f" (×{len(use_lists)}, re-captured each time)" if len(use_lists) > 1 else ""
+                        out.append(f"    {variable:<{width}}  from {source}{times}  →  {shown}")
                 else:
                     out.append("  correlations: none found")
             if report.sanitized:
@@ -267,26 +275,32 @@ class _Entry:
     status: int
     resource_type: str
     mime: str
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
     reason: str | None = None  # why it is dropped; None = kept
     page: str = ""  # path of the latest document the browser had navigated to
 
 
 def _pairs(value: Any) -> list[tuple[str, str]]:
-    pairs = []
-    for item in value if isinstance(value, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
-            pairs.append((item["name"], "" if item.get("value") is None else str(item["value"])))
-    return pairs
+    """HAR name/value pairs (headers, cookies, params), skipping malformed items."""
+    if not isinstance(value, list):
+        return []
+    try:
+        return [(item["name"], item["value"] if isinstance(item["value"], str) else
+                 ("" if item["value"] is None else str(item["value"]))) for item in value]
+    except (KeyError, TypeError):
+        return [(item["name"], "" if item.get("value") is None else str(item["value"])) for item in value
+                if isinstance(item, dict) and isinstance(item.get("name"), str)]
 
 
-def _timestamp(entry: HarEntry) -> float | None:
-    text = entry.raw_entry.get("startedDateTime")
+def _timestamp(raw: dict[str, Any]) -> float | None:
+    text = raw.get("startedDateTime")
     if not isinstance(text, str) or not text:
         return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        moment = entry.startTime  # haralyzer (dateutil) copes with the odder formats
+        moment = HarEntry(raw).startTime  # haralyzer (dateutil) copes with the odder formats
         if moment is None:
             return None
     if moment.tzinfo is None:
@@ -301,14 +315,13 @@ def _normalise(log: dict[str, Any], report: FileReport) -> list[_Entry]:
             report.dropped["malformed entry"] += 1
             report.warnings.append(f"entry #{position + 1} is not an object; skipped")
             continue
-        entry = HarEntry(raw)
-        try:
-            method = str(entry.request.method).upper()
-            url = str(entry.url)
-        except (KeyError, TypeError, AttributeError):
+        request = raw.get("request")
+        method, url = (request.get("method"), request.get("url")) if isinstance(request, dict) else (None, None)
+        if not isinstance(method, str) or not isinstance(url, str) or not method or not url:
             report.dropped["malformed entry"] += 1
             report.warnings.append(f"entry #{position + 1} has no request method or URL; skipped")
             continue
+        method = method.upper()
         response = raw.get("response") if isinstance(raw.get("response"), dict) else {}
         try:
             status = int(response.get("status") or 0)
@@ -319,9 +332,10 @@ def _normalise(log: dict[str, Any], report: FileReport) -> list[_Entry]:
         elapsed = raw.get("time")
         entries.append(_Entry(
             position=position, raw=raw, method=method, url=url.split("#", 1)[0], parts=urlsplit(url),
-            start=_timestamp(entry),
+            start=_timestamp(raw),
             elapsed=float(elapsed) / 1000.0 if isinstance(elapsed, (int, float)) and elapsed > 0 else 0.0,
             status=status, resource_type=str(raw.get("_resourceType") or "").lower(), mime=mime,
+            request_headers=_pairs(request.get("headers")), response_headers=_pairs(response.get("headers")),
         ))
     last = 0.0
     for entry in entries:  # entries without a time keep their place in the file
@@ -399,8 +413,7 @@ def _filter(entries: list[_Entry], options: HarOptions, report: FileReport, excl
     """Set `reason` on every entry that must not be replayed."""
     for entry in entries:
         raw, scheme = entry.raw, entry.parts.scheme.lower()
-        headers = _pairs(raw["request"].get("headers")) if isinstance(raw.get("request"), dict) else []
-        lowered = {name.lower(): value for name, value in headers}
+        lowered = {name.lower(): value for name, value in entry.request_headers}
         if scheme in ("ws", "wss") or entry.resource_type == "websocket" or (
                 lowered.get("upgrade", "").lower() == "websocket") or "_webSocketMessages" in raw:
             entry.reason = "websocket"
@@ -455,7 +468,7 @@ def _location(entry: _Entry) -> str:
     response = entry.raw.get("response") if isinstance(entry.raw.get("response"), dict) else {}
     target = response.get("redirectURL") or ""
     if not target:
-        target = next((v for k, v in _pairs(response.get("headers")) if k.lower() == "location"), "")
+        target = next((v for k, v in entry.response_headers if k.lower() == "location"), "")
     return urljoin(entry.url, target).split("#", 1)[0] if target else ""
 
 
@@ -515,13 +528,19 @@ def clean_headers(headers: list[tuple[str, str]]) -> list[list[str]]:
     seen: set[str] = set()
     for name, value in headers:
         lowered = name.lower()
-        if lowered in _DROP_HEADERS or lowered.startswith(_DROP_PREFIXES) or lowered in seen:
+        if lowered in seen or _dropped_header(lowered):
             continue
         seen.add(lowered)
         kept.append([canonical_header(name), value])
     return kept
 
 
+@lru_cache(maxsize=4096)
+def _dropped_header(lowered: str) -> bool:
+    return lowered in _DROP_HEADERS or lowered.startswith(_DROP_PREFIXES)
+
+
+@lru_cache(maxsize=4096)
 def canonical_header(name: str) -> str:
     """`user-agent` → `User-Agent` (HTTP/2 exports write every name in lower case)."""
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
@@ -663,9 +682,8 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
         kept.append(exchange)
         drafts.append(draft)
         last = exchange.last
-        response = last.raw.get("response") if isinstance(last.raw.get("response"), dict) else {}
         responses.append(RecordedResponse(
-            status=last.status, headers=_pairs(response.get("headers")), text=response_text(last.raw),
+            status=last.status, headers=last.response_headers, text=response_text(last.raw),
             mime=last.mime, url=last.url))
     if not drafts:
         reasons = ", ".join(f"{n} {r}" for r, n in report.dropped.most_common())
@@ -674,9 +692,9 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
                        + (f"; to keep another host pass --include-host, e.g. --include-host {hosts.split(',')[0]}"
                           if hosts else ""))
     _check_bodies(kept, responses, report)
-    _check_cookies(log, kept, report)
+    _check_cookies(entries, kept, report)
     tokens = token_fields((d.label, r) for d, r in zip(drafts, responses, strict=True))
-    if _looks_sanitized(log, drafts, responses, tokens):
+    if _looks_sanitized(entries, drafts, responses, tokens):
         report.sanitized = sanitized_warning(path.name, report.creator, tokens)
 
     correlator = Correlator(drafts, responses, secrets, enabled=options.correlate)
@@ -713,15 +731,18 @@ def _draft(exchange: _Exchange, main: str, report: FileReport) -> DraftRequest |
     entry = exchange.first
     raw = entry.raw
     request = raw.get("request") if isinstance(raw.get("request"), dict) else {}
-    recorded_headers = _pairs(request.get("headers"))
+    recorded_headers = entry.request_headers
     kind, body, note = _request_body(raw, recorded_headers)
     headers = clean_headers(recorded_headers)
     if kind == "json":
         headers = [h for h in headers if not (h[0] == "Content-Type"
                                               and h[1].split(";")[0].strip().lower() == "application/json")]
     label = _step_label(entry, main)
-    texts = [entry.url] + [v for _, v in headers] + ([json.dumps(body)] if kind == "json" else
-                                                    [str(body)] if body is not None else [])
+    post = request.get("postData") if isinstance(request.get("postData"), dict) else {}
+    body_text = post.get("text") if isinstance(post.get("text"), str) else (str(body) if body is not None else "")
+    if kind == "raw" and isinstance(body, str):
+        body_text = body  # decoded from base64
+    texts = [entry.url, body_text] + [v for _, v in headers]
     if any("{{" in text for text in texts):
         report.dropped["contains '{{' (would read as a template)"] += 1
         report.warnings.append(f"{label}: the recorded request contains '{{{{', which loadspec would read as a "
@@ -814,18 +835,18 @@ def _check_bodies(kept: list[_Exchange], responses: list[RecordedResponse], repo
             "with 'Disable cache' ticked and export right after the session")
 
 
-def _check_cookies(log: dict[str, Any], kept: list[_Exchange], report: FileReport) -> None:
+def _check_cookies(entries: list[_Entry], kept: list[_Exchange], report: FileReport) -> None:
     set_names: set[str] = set()
-    for raw in log["entries"]:
-        response = raw.get("response") if isinstance(raw, dict) and isinstance(raw.get("response"), dict) else {}
-        for name, value in _pairs(response.get("headers")):
+    for entry in entries:
+        for name, value in entry.response_headers:
             if name.lower() == "set-cookie":
                 set_names.add(value.split("=", 1)[0].strip())
-        set_names.update(name for name, _ in _pairs(response.get("cookies")))
+        response = entry.raw.get("response")
+        if isinstance(response, dict):
+            set_names.update(name for name, _ in _pairs(response.get("cookies")))
     sent: Counter[str] = Counter()
     for exchange in kept:
-        request = exchange.first.raw.get("request", {})
-        for name, value in _pairs(request.get("headers")):
+        for name, value in exchange.first.request_headers:
             if name.lower() == "cookie":
                 for part in value.split(";"):
                     if "=" in part:
@@ -836,24 +857,22 @@ def _check_cookies(log: dict[str, Any], kept: list[_Exchange], report: FileRepor
         report.warnings.append(
             f"cookie{'s' if len(missing) != 1 else ''} {shown} {'were' if len(missing) != 1 else 'was'} sent but "
             "never set by a recorded response (set by JavaScript, or before the recording started): the "
-            "replay's cookie jar will not have them. Start recording before you log in, or add a Cookie "
-            "header under defaults.headers")
+            f"replay's cookie jar will not have {'them' if len(missing) != 1 else 'it'}. Start recording before "
+            "you log in, or add a Cookie header under defaults.headers")
 
 
-def _looks_sanitized(log: dict[str, Any], drafts: list[DraftRequest], responses: list[RecordedResponse],
+def _looks_sanitized(entries: list[_Entry], drafts: list[DraftRequest], responses: list[RecordedResponse],
                      tokens: list[str]) -> bool:
-    if len(log["entries"]) < 2:
+    if len(entries) < 2:
         return False
-    for raw in log["entries"]:
-        if not isinstance(raw, dict):
-            continue
-        for part in ("request", "response"):
-            message = raw.get(part) if isinstance(raw.get(part), dict) else {}
-            if _pairs(message.get("cookies")):
+    for entry in entries:
+        for name, _ in entry.request_headers + entry.response_headers:
+            if name.lower() in ("cookie", "set-cookie", "authorization"):
                 return False
-            for name, _ in _pairs(message.get("headers")):
-                if name.lower() in ("cookie", "set-cookie", "authorization"):
-                    return False
+        for part in ("request", "response"):
+            message = entry.raw.get(part)
+            if isinstance(message, dict) and message.get("cookies"):
+                return False
     login = any(d.body_kind == "form" and any(is_secret_key(str(k)) for k, _ in d.body) for d in drafts)
     login = login or any(d.body_kind == "json" and isinstance(d.body, dict) and any(is_secret_key(str(k))
                                                                                     for k in d.body)

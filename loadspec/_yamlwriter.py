@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -70,6 +71,7 @@ def scalar(value: Any, *, flow: bool = False) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+@lru_cache(maxsize=1 << 14)
 def _plain(text: str, flow: bool) -> bool:
     if not text or text != text.strip() or ": " in text or text.endswith(":") or " #" in text:
         return False
