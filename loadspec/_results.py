@@ -1,7 +1,8 @@
 """Turn Locust's statistics into plain, engine-free results: one row per step, failures, totals.
 
-Reports (terminal table, JSON, HTML, JUnit) and threshold checks read `RunResults`; nothing here
-prints or writes files. Percentiles come from Locust's histogram, so they carry its rounding
+Reports (terminal table, JSON, HTML, JUnit) and threshold checks read `RunResults`; `snapshot` and
+`window` give the same results for a slice of the run (a stress step). Nothing here prints or writes
+files. Percentiles come from Locust's histogram, so they carry its rounding
 (exact below 100 ms, 10 ms steps below 1 s, 100 ms steps below 10 s, 1 s steps above).
 """
 
