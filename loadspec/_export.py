@@ -173,13 +173,17 @@ def render_locustfile(bundle: Bundle, spec: Spec | None = None, filename: str | 
 
 
 def _load_hint(spec: Spec | None) -> str:
+    """Locust options matching the spec's `load:` (stages run as a load shape by themselves)."""
     load = spec.load if spec else None
-    if load and load.stages:
-        return "   # the spec's stages run as a load shape"
-    users = load.users if load and load.users is not None else 1
-    rate = load.spawn_rate if load and load.spawn_rate else users
-    duration = f"{load.duration:g}s" if load and load.duration else "1m"
-    return f"-u {users} -r {rate:g} -t {duration} --host URL"
+    parts = []
+    if not (load and load.stages):
+        users = load.users if load and load.users is not None else 1
+        rate = load.spawn_rate if load and load.spawn_rate else users
+        duration = f"{load.duration:g}s" if load and load.duration else "1m"
+        parts.append(f"-u {users} -r {rate:g} -t {duration}")
+    if not (spec and spec.host):
+        parts.append("--host URL")
+    return " ".join(parts)
 
 
 def _text_literal(text: str) -> str:

@@ -39,6 +39,10 @@ __all__ = ["locust_users"]
 
 logger = logging.getLogger("loadspec")
 
+#: Stands in for the base URL of a spec without `host:` until Locust's --host (or the host a
+#: master sends its workers) replaces it; a headless run that never gets one stops at start.
+NO_HOST = "http://no-host-given.invalid"
+
 
 def locust_users(
     source: str,
@@ -65,6 +69,8 @@ def locust_users(
             slots = {name: IndexSourceSlot(local_index_source(pool))
                      for name, pool in spec.data.items() if pool.order != "random"}
             env = with_recorded_secrets(spec, {**(env_defaults or {}), **os.environ})
+            if host is None and not spec.host:
+                host = NO_HOST  # Locust sets the users' host from --host before it starts them
             test = compile_spec(spec, env=env, host=host, client=client, iterations=iterations, pacing=pacing,
                                 pool_sources=slots)  # reads upload files: inside the folder's lifetime
         spec.source = Path(Path(source).name)
@@ -135,6 +141,10 @@ def _on_init(test: CompiledTest, slots: dict[str, IndexSourceSlot], environment:
     if isinstance(runner, WorkerRunner):
         attach_worker(runner, test, slots)
         return
+    options = environment.parsed_options
+    if test.host == NO_HOST and not environment.host and getattr(options, "headless", False):
+        sys.stderr.write("loadspec: the spec has no host: pass --host http://... to locust\n")
+        raise SystemExit(2)
     if isinstance(runner, MasterRunner):
         serve_rows(runner, test)
     if runner is not None:
