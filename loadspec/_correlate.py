@@ -139,8 +139,9 @@ _CONSTANTS = frozenset({
     "x86_64", "win64", "true", "false", "null", "none", "undefined", "nan",
 })
 _SECRET_KEY = re.compile(
-    r"(^|[-_.\s])(pass(word|wd|phrase)?|pwd|secret|client[-_]?secret|api[-_]?key|apikey|"
-    r"private[-_]?key|pin)$", re.IGNORECASE)
+    r"(^|[-_.\s\[])(pass(word|wd|phrase)?|pwd|secret|client[-_]?secret|api[-_]?key|apikey|"
+    r"private[-_]?key|pin)([-_]?(confirm(ation)?|again|repeat|check|[0-9]))?\]?$")
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _SECRET_HEADER = re.compile(
     r"^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-apikey|x-api-token|"
     r"x-auth-token|x-access-token|private-token|x-amz-security-token|ocp-apim-subscription-key|"
@@ -179,8 +180,9 @@ def looks_dynamic(value: str) -> bool:
 
 
 def is_secret_key(key: str) -> bool:
-    """A form, JSON or query field name that holds a password or an API key."""
-    return bool(_SECRET_KEY.search(key))
+    """A form, JSON or query field name that holds a password or an API key (`password`,
+    `user[password]`, `newPassword`, `password_confirmation`, `client_secret`, `api_key` ...)."""
+    return bool(_SECRET_KEY.search(_CAMEL.sub(r"\1_\2", key).lower()))
 
 
 def is_secret_header(name: str) -> bool:

@@ -17,7 +17,7 @@ import fnmatch
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -389,7 +389,7 @@ def _main_host(entries: list[_Entry]) -> str:
     return hosts.most_common(1)[0][0] if hosts else ""
 
 
-def _host_matcher(main: str, includes: Sequence[str]) -> Any:
+def _host_matcher(main: str, includes: Sequence[str]) -> Callable[[str], bool]:
     patterns = []
     for item in includes:
         item = item.strip().lower()
@@ -408,8 +408,7 @@ def _host_matcher(main: str, includes: Sequence[str]) -> Any:
     return allowed
 
 
-def _filter(entries: list[_Entry], options: HarOptions, report: FileReport, excludes: list[re.Pattern[str]],
-            allowed: Any) -> None:
+def _filter(entries: list[_Entry], excludes: list[re.Pattern[str]], allowed: Callable[[str], bool]) -> None:
     """Set `reason` on every entry that must not be replayed."""
     for entry in entries:
         raw, scheme = entry.raw, entry.parts.scheme.lower()
@@ -472,7 +471,7 @@ def _location(entry: _Entry) -> str:
     return urljoin(entry.url, target).split("#", 1)[0] if target else ""
 
 
-def _collapse(entries: list[_Entry], report: FileReport, allowed: Any) -> list[_Exchange]:
+def _collapse(entries: list[_Entry], report: FileReport, allowed: Callable[[str], bool]) -> list[_Exchange]:
     exchanges: list[_Exchange] = []
     absorbed: set[int] = set()
     for index, entry in enumerate(entries):
@@ -663,7 +662,7 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
     main = _main_host(entries)
     report.main_host = main
     allowed = _host_matcher(main, options.include_hosts)
-    _filter(entries, options, report, excludes, allowed)
+    _filter(entries, excludes, allowed)
     exchanges = _collapse(entries, report, allowed)
     for entry in entries:
         if entry.reason is not None and entry.reason != "redirect":
