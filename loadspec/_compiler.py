@@ -72,6 +72,7 @@ class RunLog:
     stop_reason: str | None = None
     assertions_checked: int = 0
     assertions_failed: int = 0
+    assertions_by_step: dict[str, list[int]] = field(default_factory=dict)  # step -> [checked, failed]
 
     def record(self, example: FailureExample) -> None:
         kept = self.examples.setdefault(example.message, [])
@@ -193,12 +194,18 @@ class CompiledRequest:
             problem = store(view, variables)
             if problem is not None and capture_problem is None:
                 capture_problem = problem
-        for check in self.checks:
-            log.assertions_checked += 1
-            message = check(view, variables)
-            if message is not None:
-                log.assertions_failed += 1
-                return message
+        if self.checks:
+            counts = log.assertions_by_step.get(self.name)
+            if counts is None:
+                counts = log.assertions_by_step[self.name] = [0, 0]
+            for check in self.checks:
+                log.assertions_checked += 1
+                counts[0] += 1
+                message = check(view, variables)
+                if message is not None:
+                    log.assertions_failed += 1
+                    counts[1] += 1
+                    return message
         return capture_problem
 
 
