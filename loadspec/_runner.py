@@ -269,7 +269,7 @@ def _serve_web_ui(test: CompiledTest, env: Environment, runner: Any, host: str, 
 def progress_line(env: Environment, elapsed: float, total: float | None) -> str:
     """`[  12s / 30s, 18s left] users 10 | 412.3 req/s | requests 4950 | failures 0 (0.00%) | p95 23ms`."""
     stats = env.stats.total
-    rps = stats.current_rps or 0.0
+    rps = stats.current_rps or (stats.num_requests / elapsed if elapsed > 0 else 0.0)  # window not filled yet
     p95 = stats.get_current_response_time_percentile(0.95) if stats.num_requests else None
     rate = stats.fail_ratio * 100
     clock = (f"{elapsed:4.0f}s / {total:.0f}s, {max(total - elapsed, 0):.0f}s left" if total
