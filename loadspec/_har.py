@@ -780,24 +780,24 @@ def _step(exchange: _Exchange, draft: DraftRequest, name: str, think: ThinkTime 
     status = exchange.status
     assertion = Assertion(Query("status"), [Predicate("in" if isinstance(status, list) else "eq", status)])
     lines: list[str] = []
-    page = exchange.first.page
-    if page:
-        lines.append(f"page: {page}")
     if len(exchange.chain) > 1:
         hops = " → ".join(f"{e.method} {e.parts.path or '/'} ({e.status})" for e in exchange.chain[1:])
         lines.append(f"redirects followed as recorded: {exchange.first.status} → {hops}")
     if exchange.allow_redirects is False:
         lines.append(f"recorded {exchange.first.status} to {_location(exchange.first) or 'nowhere'}, which the "
                      "recording did not follow (or another host): redirects are not followed")
-    for capture_name, (source, used_by) in draft.capture_notes.items():
-        lines.append(f"capture.{capture_name}: {source}, sent back by {names[used_by]}")
-    lines.extend(f"note: {note}" for note in draft.notes)
+    captures = list(draft.captures)
+    for capture in captures:
+        if capture.name in draft.capture_notes:
+            source, used_by = draft.capture_notes[capture.name]
+            capture.comment = f"{source}, sent back by {names[used_by]}"
+    lines.extend(draft.notes)
     if any("{{ env." in value for _, value in draft.headers):
-        lines.append("note: a credential of the recording is read from an environment variable")
+        lines.append("a credential of the recording is read from an environment variable")
     return RequestStep(
         name=name, method=draft.method, url=url, headers={k: v for k, v in draft.headers}, params=params,
-        body=body, allow_redirects=exchange.allow_redirects, think_time=think, captures=list(draft.captures),
-        assertions=[assertion], comment="\n".join(lines) or None,
+        body=body, allow_redirects=exchange.allow_redirects, think_time=think, captures=captures,
+        assertions=[assertion], comment="\n".join(lines) or None, section=exchange.first.page or None,
     )
 
 

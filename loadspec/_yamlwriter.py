@@ -2,9 +2,9 @@
 
 Its one job: `Spec` → text a person would be glad to edit (what `loadspec convert` writes): a header
 comment (source, date, how to run, environment variables to set), short mappings on one line, long
-ones as blocks, a separator comment per browser page, and the notes the importer left in
-`RequestStep.comment` (`page: ...` lines become separators, `capture.NAME: ...` lines trail that
-capture, the rest go above the step). It only reads the Spec: no I/O, no importing, no engine.
+ones as blocks, a separator comment per `RequestStep.section` (a browser page), the notes in
+`RequestStep.comment` above each step, and each `Capture.comment` trailing its capture. It only
+reads the Spec: no I/O, no importing, no engine.
 The loader reading the output back must give the same Spec (the round-trip test checks it).
 """
 
@@ -325,13 +325,12 @@ def _steps(steps: list[Step], indent: int) -> list[str]:
     pad = " " * indent
     for step in steps:
         if isinstance(step, RequestStep):
-            notes = _parse_comment(step.comment)
-            if notes["page"] and notes["page"] != page:
-                page = notes["page"]
+            if step.section and step.section != page:
+                page = step.section
                 rule = f"{pad}# ── page {page} "
                 lines.append(rule + "─" * max(4, 80 - len(rule)))
-            lines.extend(f"{pad}# {text}" for text in notes["above"])
-            lines.extend(_request(step, indent, notes["captures"]))
+            lines.extend(f"{pad}# {text}" for text in (step.comment or "").splitlines() if text.strip())
+            lines.extend(_request(step, indent))
         elif isinstance(step, LoopStep):
             loop: dict[str, Any] = {"count": step.count} if step.count is not None else {"over": step.over}
             if step.over is not None and step.as_name != "item":
@@ -346,22 +345,7 @@ def _steps(steps: list[Step], indent: int) -> list[str]:
     return lines
 
 
-def _parse_comment(comment: str | None) -> dict[str, Any]:
-    notes: dict[str, Any] = {"page": None, "captures": {}, "above": []}
-    for line in (comment or "").splitlines():
-        key, sep, text = line.partition(": ")
-        if sep and key == "page":
-            notes["page"] = text
-        elif sep and key.startswith("capture."):
-            notes["captures"][key[len("capture."):]] = text
-        elif sep and key == "note":
-            notes["above"].append(text)
-        elif line.strip():
-            notes["above"].append(line)
-    return notes
-
-
-def _request(step: RequestStep, indent: int, capture_notes: dict[str, str]) -> list[str]:
+def _request(step: RequestStep, indent: int) -> list[str]:
     pad = " " * (indent + 2)
     lines = [f"{' ' * indent}- name: {scalar(step.name)}"]
     lines.append(f"{pad}{step.method}: {scalar(step.url)}")
@@ -399,8 +383,7 @@ def _request(step: RequestStep, indent: int, capture_notes: dict[str, str]) -> l
     if step.captures:
         lines.append(f"{pad}capture:")
         for capture in step.captures:
-            lines.append(_comment(f"{pad}  {_key(capture.name)}: {flow(_capture(capture))}",
-                                  capture_notes.get(capture.name)))
+            lines.append(_comment(f"{pad}  {_key(capture.name)}: {flow(_capture(capture))}", capture.comment))
     if step.assertions:
         lines.append(f"{pad}assert:")
         for assertion in step.assertions:

@@ -98,6 +98,7 @@ class Capture:
     pick: Pick = "first"
     has_default: bool = False
     default: Any = None
+    comment: str | None = None
     where: Location = NOWHERE
 
 
@@ -138,7 +139,8 @@ class RequestStep:
     when: Assertion | None = None
     probability: float | None = None
     on_fail: OnFail = "stop_iteration"
-    comment: str | None = None
+    comment: str | None = None  # notes written above the step by the YAML writer
+    section: str | None = None  # a heading above the first of consecutive steps sharing it (a browser page)
     where: Location = NOWHERE
 
 
