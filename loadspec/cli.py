@@ -84,7 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(duration="20s")
 
     worker = commands.add_parser(
-        "worker", help="run load for a loadspec (or Locust) master; the scenario and its data come from it")
+        "worker", help="run load for a loadspec (or Locust) master; the scenario and its data come from it",
+        description="Locust's own worker (locust -f - --worker): it downloads the scenario, its data files and "
+                    "the run's options from the master, runs the users the master gives it, and exits when "
+                    "the master quits. See docs/distributed.md.")
     worker.add_argument("--master-host", default="127.0.0.1", metavar="HOST",
                         help="the master's host name or address (default: 127.0.0.1)")
     worker.add_argument("--master-port", type=int, default=5557, metavar="PORT", help="default: 5557")
