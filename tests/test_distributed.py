@@ -114,7 +114,7 @@ class Processes:
               cwd: Path | None = None) -> subprocess.Popen:
         log = (self.folder / f"{name}.log").open("wb")
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.PIPE if name == "master" else log,
-                                stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+                                stdin=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(self.folder), **(env or {})},
                                 cwd=cwd or self.folder, start_new_session=True)
         proc.name = name
         self.started.append(proc)
@@ -128,13 +128,22 @@ class Processes:
         return proc.returncode, self.log(proc.name), (err or b"").decode(errors="replace")
 
     def kill_all(self) -> None:
-        for proc in self.started:
-            if proc.poll() is None:
+        """Let workers finish quitting (they clean up their temporary folder), then SIGTERM, then
+        SIGKILL the process group each was started in (a worker and its forks)."""
+        deadline = time.monotonic() + 5
+        for sig in (None, signal.SIGTERM, signal.SIGKILL):
+            for proc in self.started:
+                if proc.poll() is None and sig is not None:
+                    try:
+                        os.killpg(proc.pid, sig)
+                    except ProcessLookupError:
+                        pass
+            for proc in self.started:
                 try:
-                    os.killpg(proc.pid, signal.SIGKILL)  # the group we created: a worker and its forks
-                except ProcessLookupError:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
                     pass
-                proc.wait(timeout=5)
+            deadline = time.monotonic() + 3
 
 
 @pytest.fixture
