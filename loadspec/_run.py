@@ -40,6 +40,11 @@ def _duration_option(text: str | None, option: str = "--duration") -> float | No
 def prepare(args: argparse.Namespace, variables: Mapping[str, str],
             env: Mapping[str, str] | None = None) -> tuple[CompiledTest, LoadPlan]:
     """Load, compile and plan, honouring the command-line overrides."""
+    distributed = getattr(args, "processes", None) or getattr(args, "master", False)
+    stray = [flag for flag, name in (("--expect-workers", "expect_workers"), ("--master-bind-host", "master_bind_host"),
+                                     ("--master-bind-port", "master_bind_port")) if getattr(args, name, None)]
+    if stray and not distributed:
+        raise UsageError(f"{', '.join(stray)} only applies with --master or --processes")
     spec = load_source(args.file, environment=args.environment, variables=variables, har_options=har_options(args))
     profile = getattr(args, "profile", None)
     if profile and getattr(args, "ui", False):
