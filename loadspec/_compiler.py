@@ -121,21 +121,33 @@ class CompiledRequest:
         # FastHttpSession has no per-request timeout or TLS switch: steps that differ from the
         # user's defaults get a session of their own (sharing the cookie jar), keyed here.
         self.session_key = (self.timeout, self.verify)
+        self.url_static = self.url.value if self.url.static else None
+        self.url_render = self.url.render
+        self._prepare_kwargs()
+
+    def _prepare_kwargs(self) -> None:
+        """Split the request's keyword arguments into a fixed part and the parts to render."""
+        fixed: dict[str, Any] = {"name": self.name, "catch_response": True, "allow_redirects": self.allow_redirects}
+        dynamic: list[tuple[str, Any]] = []
+        for key, value in (("headers", self.headers), ("params", self.params), (self.body_kind, self.body)):
+            if value is None:
+                continue
+            if value.static:
+                fixed[key] = _params(value.value) if key == "params" else value.value
+            else:
+                dynamic.append((key, value.render))
+        if self.files is not None:
+            fixed["files"] = self.files
+        if self.client == "requests":
+            fixed["timeout"] = self.timeout or DEFAULT_TIMEOUT
+            fixed["verify"] = self.verify
+        self.fixed_kwargs = fixed
+        self.dynamic_kwargs = dynamic
 
     def request_kwargs(self, variables: dict[str, Any]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"name": self.name, "catch_response": True,
-                                  "allow_redirects": self.allow_redirects}
-        if self.headers is not None:
-            kwargs["headers"] = self.headers.get(variables)
-        if self.params is not None:
-            kwargs["params"] = {k: _param(v) for k, v in self.params.get(variables).items()}
-        if self.body is not None:
-            kwargs[self.body_kind] = self.body.get(variables)
-        if self.files is not None:
-            kwargs["files"] = self.files
-        if self.client == "requests":
-            kwargs["timeout"] = self.timeout or DEFAULT_TIMEOUT
-            kwargs["verify"] = self.verify
+        kwargs = self.fixed_kwargs.copy()
+        for key, render in self.dynamic_kwargs:
+            kwargs[key] = _params(render(variables)) if key == "params" else render(variables)
         return kwargs
 
     def run(self, user: LoadspecUser, variables: dict[str, Any]) -> int:
@@ -144,7 +156,7 @@ class CompiledRequest:
         if self.probability is not None and random.random() >= self.probability:
             return CONTINUE
         try:
-            url = self.url.get(variables)
+            url = self.url_static if self.url_render is None else self.url_render(variables)
             kwargs = self.request_kwargs(variables)
         except RenderError as exc:
             user.report_unsent(self, f"{self.name}: {exc}")
@@ -158,7 +170,10 @@ class CompiledRequest:
                     user.tracer("error", {"step": self.name, "url": url, "error": repr(response.error)})
             else:
                 view = ResponseView(response, response.request_meta["response_time"])
-                message = self.evaluate(view, variables, user.run_log)
+                try:
+                    message = self.evaluate(view, variables, user.run_log)
+                except Exception as exc:  # noqa: BLE001 - a surprise in a check fails the step, never the user
+                    message = f"{self.name}: could not check the response ({type(exc).__name__})"
                 ok = message is None
                 if ok:
                     response.success()
@@ -209,10 +224,10 @@ class CompiledRequest:
         return capture_problem
 
 
-def _param(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+def _params(values: dict[str, Any]) -> dict[str, Any]:
+    """Query parameters as text: booleans read true/false, as in a URL."""
+    return {key: ("true" if value else "false") if isinstance(value, bool) else value
+            for key, value in values.items()}
 
 
 def _compile_body(body: Body | None, env: EnvLookup, base_dir: Path) -> tuple[str, CompiledValue | None, Any]:

@@ -91,10 +91,37 @@ def _plain_path(node: dict[str, Any]) -> list[str | int] | None:
     return None
 
 
-def compile_jmespath(expression: str) -> CompiledJmespath | PathLookup:
-    """Compile once; call `.search(data)` per response. Plain paths become direct lookups."""
+class LengthLookup:
+    """`length(a.b)` over a plain path, without the tree walk; a non-sized value is JMESPath's
+    type error, exactly as `length()` raises it."""
+
+    __slots__ = ("expression", "path")
+
+    def __init__(self, expression: str, steps: list[str | int]):
+        self.expression = expression
+        self.path = PathLookup(expression, steps)
+
+    def search(self, data: Any) -> Any:
+        value = self.path.search(data)
+        if value.__class__ in (list, str, dict):
+            return len(value)
+        return _LENGTH.search(value)  # JMESPath's own type error for length() of anything else
+
+
+_LENGTH = jmespath.compile("length(@)")
+
+
+def compile_jmespath(expression: str) -> CompiledJmespath | PathLookup | LengthLookup:
+    """Compile once; call `.search(data)` per response. Plain paths (and `length()` of one)
+    become direct lookups with the same results."""
     compiled = CompiledJmespath(expression)
-    steps = _plain_path(compiled._parsed.parsed)
+    tree = compiled._parsed.parsed
+    if tree.get("type") == "function_expression" and tree.get("value") == "length" \
+            and len(tree.get("children", [])) == 1:
+        inner = _plain_path(tree["children"][0])
+        if inner:
+            return LengthLookup(expression, inner)
+    steps = _plain_path(tree)
     return PathLookup(expression, steps) if steps else compiled
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from jmespath.exceptions import JMESPathError
 from jsonschema import Draft7Validator
 
 from ._jmespath import compile_jmespath
@@ -109,6 +110,14 @@ def _response_cookies(response: Any) -> dict[str, str]:
 Reader = Callable[[ResponseView | None, Variables], Any]
 
 
+def _jmespath_problem(exc: Exception) -> str:
+    function = getattr(exc, "function_name", None)
+    actual = getattr(exc, "actual_type", None)
+    if function and actual:
+        return f"{function}() cannot take {actual}"
+    return f"JMESPath could not evaluate it ({type(exc).__name__})"
+
+
 def compile_query(query: Query, *, all_matches: bool = False) -> Reader:
     """A function reading the query's value from a response (or the variables).
 
@@ -127,7 +136,14 @@ def compile_query(query: Query, *, all_matches: bool = False) -> Reader:
         return lambda view, variables: view.text
     if kind == "json":
         expression = compile_jmespath(str(selector))
-        return lambda view, variables: expression.search(view.json())
+
+        def read_json(view: ResponseView, variables: Variables) -> Any:
+            body = view.json()
+            try:
+                return expression.search(body)
+            except JMESPathError as exc:  # e.g. length() of null: a failure of this step, not a crash
+                raise QueryError(_jmespath_problem(exc)) from None
+        return read_json  # type: ignore[return-value]
     if kind == "header":
         name = str(selector)
         return lambda view, variables: view.header(name)

@@ -352,11 +352,25 @@ def compile_string(text: str, env: EnvLookup) -> CompiledValue:
     if all(not callable(p) for p in pieces):
         return CompiledValue(True, "".join(to_text(p) for p in pieces))
     pieces = [to_text(p) if not callable(p) else p for p in pieces]
+    return CompiledValue(False, render=_text_renderer(pieces))
+
+
+def _text_renderer(pieces: list[Any]) -> Renderer:
+    """A renderer for text mixing literals and expressions; the common shapes get a direct one."""
+    def text(value: Any) -> str:
+        return value if value.__class__ is str else to_text(value)
+
+    if len(pieces) == 2 and pieces[0].__class__ is str:  # "Bearer {{ token }}", "/items/{{ id }}"
+        prefix, read = pieces
+        return lambda variables: prefix + text(read(variables))
+    if len(pieces) == 3 and pieces[0].__class__ is str and pieces[2].__class__ is str:  # "/a/{{ id }}/b"
+        prefix, read, suffix = pieces
+        return lambda variables: prefix + text(read(variables)) + suffix
 
     def render_text(variables: Variables) -> str:
-        return "".join([p if p.__class__ is str else to_text(p(variables)) for p in pieces])
+        return "".join([p if p.__class__ is str else text(p(variables)) for p in pieces])
 
-    return CompiledValue(False, render=render_text)
+    return render_text
 
 
 def compile_value(value: Any, env: EnvLookup) -> CompiledValue:

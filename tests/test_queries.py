@@ -109,6 +109,7 @@ DATA = {"a": {"b": [{"c": 1}, {"c": None}, 3]}, "s": "text", "n": None, "l": [1,
 @pytest.mark.parametrize("expression", [
     "a", "a.b", "a.b[0].c", "a.b[1].c", "a.b[2].c", "a.b[-1]", "a.b[9]", "s.x", "n.x", "l[0]", "l[-3]",
     "missing.x", "s[0]", "e.x", '"a".b[0]', "a.b[*].c", "length(l)", "a.b[?c == `1`]",
+    "length(a.b)", "length(s)", "length(e)", "length(a.b[0])",
 ])
 def test_plain_paths_answer_exactly_like_jmespath(expression: str) -> None:
     compiled = compile_jmespath(expression)
@@ -116,3 +117,16 @@ def test_plain_paths_answer_exactly_like_jmespath(expression: str) -> None:
     plain = "[" not in expression.replace("[0]", "").replace("[1]", "").replace("[2]", "").replace(
         "[-1]", "").replace("[9]", "").replace("[-3]", "") and "(" not in expression
     assert isinstance(compiled, PathLookup) == plain
+
+
+@pytest.mark.parametrize("expression", ["length(n)", "length(a.b[0].c)", "length(missing)"])
+def test_length_of_an_unsized_value_raises_like_jmespath(expression: str) -> None:
+    with pytest.raises(jmespath.exceptions.JMESPathTypeError):
+        jmespath.search(expression, DATA)
+    with pytest.raises(jmespath.exceptions.JMESPathTypeError):
+        compile_jmespath(expression).search(DATA)
+
+
+def test_jmespath_errors_at_run_time_are_step_failures() -> None:
+    problem = check("json", "length(nothing)", "gt", 0, {"other": 1})
+    assert problem == "step: assert #1 json length(nothing): length() cannot take null"
