@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import random
+from functools import lru_cache
 from typing import Any
 
 import jmespath
@@ -161,6 +162,7 @@ def _walk(node: Any, expression: str) -> tuple[int, str, str | None] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def check_jmespath(expression: str) -> tuple[int, str, str | None] | None:
     """(offset, message, help) for the first problem in `expression`, or None when it is fine."""
     try:
