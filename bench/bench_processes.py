@@ -25,29 +25,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_vs_locustfile import SPEC as BENCH_FLOW  # bench/ is on sys.path when run as a script
+
 from loadspec._demo_server import DemoServer
 
-SPEC = """\
-name: bench-flow
-scenarios:
-  - name: shopper
-    steps:
-      - name: login
-        post: /auth/login
-        json: {email: "bench{{ user_id }}@example.com", password: secret}
-        capture:
-          token: {json: access_token}
-      - name: list
-        get: /products
-        headers: {Authorization: "Bearer {{ token }}"}
-        assert:
-          - {json: length(products), gt: 0}
-        capture:
-          product_id: {json: "products[0].id"}
-      - name: detail
-        get: /products/{{ product_id }}
-        headers: {Authorization: "Bearer {{ token }}"}
-"""
+SPEC = BENCH_FLOW  # the same 3-step flow bench_vs_locustfile.py measures
 
 
 def run(folder: Path, host: str, args: argparse.Namespace, processes: int,
