@@ -67,15 +67,17 @@ def _example_for(message: str, examples: dict[str, list]) -> object | None:
     return None
 
 
-def render_summary(results: RunResults, examples: dict[str, list] | None = None) -> str:
-    """Everything printed at the end of a run, before thresholds."""
+def render_summary(results: RunResults, examples: dict[str, list] | None = None, *,
+                   precision_note: bool = True) -> str:
+    """Everything printed at the end of a run, before thresholds (whose table has its own note)."""
     parts = [summary_table(results)]
     failures = failures_table(results, examples)
     if failures:
         parts.append(failures)
     if results.stop_reason:
         parts.append(f"Stopped early: {results.stop_reason}")
-    parts.append(f"({PERCENTILE_PRECISION}.)")
+    if precision_note:
+        parts.append(f"({PERCENTILE_PRECISION}.)")
     return "\n\n".join(parts)
 
 

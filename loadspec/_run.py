@@ -100,7 +100,7 @@ def run_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:
     checks = final_checks(thresholds, results, watch.aborted)
     verdict = judge(results, checks, has_thresholds=bool(thresholds), aborted=watch.aborted,
                     broke=stress.verdict() if stress else None)
-    out.write("\n" + render_summary(results, test.run_log.examples) + "\n")
+    out.write("\n" + render_summary(results, test.run_log.examples, precision_note=not test.spec.thresholds) + "\n")
     for part in (thresholds_table(checks), stress_table(stress) if stress else ""):
         if part:
             out.write("\n" + part + "\n")
