@@ -91,6 +91,10 @@ values or ranges, **Default** what applies when the key is left out.
   statistics with a short, stable message, `<step>: assert #<n> <query> <predicate> (got <value>)`,
   and the end report shows the details of the first occurrences. The step's `on_fail` decides
   what happens next: `stop_iteration` (the default), `continue` or `stop_user`.
+- A response is read in this order: captures first (all of them, so later steps keep what could
+  be captured even when an assertion fails and `on_fail: continue` goes on), then assertions,
+  which may test a value the same step just captured (`{var: token, exists: true}`). The step's
+  message is the first failed assertion, else the first capture that found nothing.
 - Durations are written with a unit: `500ms`, `10s`, `1.5m`, `2h`; a bare number is seconds,
   except in response-time comparisons (`duration` assertions, thresholds) where it is
   milliseconds.
