@@ -33,6 +33,7 @@ from ._queries import (
     describe_predicate,
     describe_query,
 )
+from ._results import GROUP_METHOD
 from ._templates import CompiledValue, EnvLookup, RenderError, compile_value
 from .model import (
     Body,
@@ -267,7 +268,7 @@ class CompiledGroup:
         elapsed = (time.perf_counter() - start) * 1000.0
         failed = user.failures > failures_before or outcome != CONTINUE
         user.environment.events.request.fire(
-            request_type="GROUP", name=self.name, response_time=elapsed, response_length=0,
+            request_type=GROUP_METHOD, name=self.name, response_time=elapsed, response_length=0,
             exception=GroupFailed(f"{self.name}: a step of the group failed") if failed else None,
             context={}, url=None, response=None,
         )

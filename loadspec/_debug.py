@@ -14,6 +14,7 @@ from locust.env import Environment
 from locust.exception import StopTest, StopUser
 
 from ._compiler import CompiledTest
+from ._results import GROUP_METHOD
 
 
 def _short(value: Any, limit: int = 200) -> str:
@@ -29,11 +30,11 @@ def run_debug(test: CompiledTest, out: IO[str]) -> int:
         nonlocal failed
         if exception is not None:
             failed += 1
-            if request_type == "GROUP":
+            if request_type == GROUP_METHOD:
                 out.write(f"  group {name}: FAILED ({response_time:.0f}ms)\n")
             elif not isinstance(exception, Exception) or "assert" not in str(exception):
                 out.write(f"  ✗ {request_type} {name}: {exception}\n")
-        elif request_type == "GROUP":
+        elif request_type == GROUP_METHOD:
             out.write(f"  group {name}: ok ({response_time:.0f}ms)\n")
 
     seen: dict[str, Any] = {}

@@ -22,7 +22,7 @@ from typing import Any
 from . import __version__
 from ._compiler import CompiledTest, FailureExample
 from ._errors import RunError, UsageError
-from ._results import PERCENTILE_PRECISION, RunResults, StepResult
+from ._results import GROUP_METHOD, PERCENTILE_PRECISION, RunResults, StepResult
 from ._runner import LoadPlan, RunOutcome
 from ._thresholds import ALL_REQUESTS, ThresholdResult, Verdict
 
@@ -189,7 +189,7 @@ def junit_text(report: RunReport) -> str:
     suite = ET.SubElement(root, "testsuite", name=f"{name} steps", timestamp=stamp, time=elapsed)
     failed_steps = 0
     for row in results.steps:
-        label = row.name if row.method != "GROUP" else f"{row.name} [group]"
+        label = row.name if row.method != GROUP_METHOD else f"{row.name} [group]"
         case = ET.SubElement(suite, "testcase", classname=f"{name}.steps", name=label,
                              time=f"{row.avg_ms / 1000:.3f}")
         stats = (f"{row.requests} requests, {row.failures} failed, median {row.median_ms:.0f}ms, "
@@ -337,7 +337,7 @@ def _section(report: RunReport) -> str:
         f"<th class=\"n\">{h}</th>" for h in ("Requests", "Failures", "Median", "p90", "p95", "p99", "Max", "Req/s"))
         + "</tr>")
     for row in [*results.steps, results.total]:
-        label = row.name if row.method != "GROUP" else f"{row.name} (group)"
+        label = row.name if row.method != GROUP_METHOD else f"{row.name} (group)"
         failures = f"{row.failures} ({row.error_rate * 100:.1f}%)" if row.failures else "0"
         parts.append(f"<tr><td>{_e(label)}</td><td class=\"n\">{row.requests}</td><td class=\"n\">{failures}</td>"
                      + "".join(f"<td class=\"n\">{_ms(v)}</td>" for v in

@@ -122,8 +122,6 @@ def debug_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int
     return run_debug(test, sys.stdout)
 
 
-
-
 def _find_demo_spec() -> Path:
     for candidate in (Path.cwd() / "examples" / "checkout.yaml",
                       Path(__file__).resolve().parent.parent / "examples" / "checkout.yaml"):

@@ -78,10 +78,9 @@ def plan_load(load: Load, *, users: int | None = None, spawn_rate: float | None 
 class StagesShape(LoadTestShape):
     """`load.stages` as a Locust load shape: each stage moves to its user count over its duration."""
 
-    def __init__(self, stages: list[Stage], default_rate: float):
+    def __init__(self, stages: list[Stage]):
         super().__init__()
         self.stages = stages
-        self.default_rate = default_rate
 
     def tick(self) -> tuple[int, float] | None:
         elapsed = self.get_run_time()
@@ -117,7 +116,7 @@ def step_order(test: CompiledTest) -> list[str]:
 
 
 def make_environment(test: CompiledTest, plan: LoadPlan | None = None) -> Environment:
-    shape = StagesShape(plan.stages, plan.spawn_rate) if plan and plan.stages else None
+    shape = StagesShape(plan.stages) if plan and plan.stages else None
     return Environment(user_classes=test.user_classes, events=locust.events, host=test.host,
                        shape_class=shape, catch_exceptions=True)
 

@@ -6,17 +6,12 @@ The only place that knows which kinds of input exist; it dispatches and never pa
 from __future__ import annotations
 
 import sys
-import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ._loader import load_spec
 from .model import Spec, iter_request_steps
-
-#: Credentials recorded in the HAR file a Spec was imported from (id(spec) -> env name -> value).
-#: Kept in memory only, for `loadspec run rec.har`; never written anywhere.
-_RECORDED_SECRETS: dict[int, dict[str, str]] = {}
 
 
 def is_har(path: str | Path) -> bool:
@@ -50,15 +45,13 @@ def _load_har(path: str | Path, environment: str | None, variables: Mapping[str,
     if variables:
         spec.variables.update(variables)
     sys.stderr.write(result.report.render(brief=True) + "\n")
-    if result.secrets:
-        _RECORDED_SECRETS[id(spec)] = dict(result.secrets)
-        weakref.finalize(spec, _RECORDED_SECRETS.pop, id(spec), None)
+    spec.recorded_secrets = dict(result.secrets)
     return spec
 
 
 def with_recorded_secrets(spec: Spec, env: Mapping[str, str]) -> dict[str, str]:
     """`env` plus the credentials recorded in the HAR file `spec` came from; real variables win."""
-    return {**_RECORDED_SECRETS.get(id(spec), {}), **env}
+    return {**spec.recorded_secrets, **env}
 
 
 def har_options(args: Any) -> Any:

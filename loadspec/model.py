@@ -256,6 +256,10 @@ class Spec:
     version: int = 1
     source: Path | None = None
     environment: str | None = None
+    #: Credentials a HAR recording sent that no response produced, by the env name the steps read
+    #: them as (`{{ env.NAME }}`). Kept in memory for `loadspec run rec.har`, under the real
+    #: environment; the YAML writer and the exporter never write them.
+    recorded_secrets: dict[str, str] = field(default_factory=dict)
 
 
 def iter_request_steps(steps: list[Step]) -> list[RequestStep]:

@@ -91,7 +91,7 @@ def test_profiles_refuse_what_they_cannot_honour() -> None:
 
 
 def test_stages_shape_moves_to_each_stage_in_turn() -> None:
-    shape = StagesShape([Stage(2.0, 4), Stage(2.0, 4), Stage(1.0, 8, spawn_rate=50)], default_rate=1.0)
+    shape = StagesShape([Stage(2.0, 4), Stage(2.0, 4), Stage(1.0, 8, spawn_rate=50)])
     seen = []
     for t in (0.5, 2.5, 4.2, 5.5):
         shape.get_run_time = lambda t=t: t  # type: ignore[method-assign]
