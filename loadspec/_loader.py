@@ -31,8 +31,8 @@ from ._units import parse_duration, parse_milliseconds, parse_think_time, parse_
 from ._yamlsource import PathKey, YamlDocument, parse_yaml
 from .model import (
     HTTP_METHODS,
-    INLINE_QUERIES,
     PREDICATES,
+    QUERY_KINDS,
     SELECTOR_QUERIES,
     Assertion,
     Body,
@@ -538,7 +538,7 @@ class _Reader:
         return True
 
     def read_capture(self, name: str, raw: dict[str, Any], path: PathKey, scope: _Scope) -> Capture | None:
-        found = self.read_query(raw, path, INLINE_QUERIES + SELECTOR_QUERIES, f"capture '{name}'")
+        found = self.read_query(raw, path, QUERY_KINDS, f"capture '{name}'")
         if not found:
             return None
         kind, selector = found
@@ -567,10 +567,10 @@ class _Reader:
 
     def read_assertion(self, raw: dict[str, Any], path: PathKey, index: int, scope: _Scope,
                        *, for_when: bool = False) -> Assertion | None:
-        allowed = ("var",) if for_when else INLINE_QUERIES + SELECTOR_QUERIES
+        allowed = ("var",) if for_when else QUERY_KINDS
         what = "when:" if for_when else f"assert #{index}"
         if for_when and "var" not in raw:
-            other = next((k for k in raw if k in INLINE_QUERIES + SELECTOR_QUERIES), None)
+            other = next((k for k in raw if k in QUERY_KINDS), None)
             self.error(path + (other,) if other else path,
                        f"when: tests a variable, not a response{f' ({other})' if other else ''}",
                        "e.g. when: {var: product_id, exists: true}; to test a response, capture "

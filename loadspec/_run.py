@@ -22,10 +22,8 @@ from ._profiles import StressWatch, profile_plan, stress_thresholds
 from ._reports import ReportTargets, RunReport, StatsSampler, write_reports
 from ._runner import LoadPlan, Monitor, RunOutcome, plan_load, run_local, run_web_ui, step_order
 from ._source import har_options, load_source, with_recorded_secrets
-from ._thresholds import AbortWatch, final_checks, judge
+from ._thresholds import EXIT_PASSED, AbortWatch, final_checks, judge
 from ._units import parse_duration
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def _duration_option(text: str | None, option: str = "--duration") -> float | None:
@@ -142,7 +140,7 @@ def demo_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:
                 while True:
                     time.sleep(3600)
             except KeyboardInterrupt:
-                return EXIT_OK
+                return EXIT_PASSED
         args.file = args.spec or str(_find_demo_spec())
         args.host = args.host or server.url
         sys.stdout.write(f"demo shop started on {server.url}\n")

@@ -78,10 +78,6 @@ class ParsedTemplate:
         return [p for p in self.parts if not isinstance(p, str)]
 
     @property
-    def is_plain(self) -> bool:
-        return not self.expressions
-
-    @property
     def is_whole(self) -> bool:
         return len(self.parts) == 1 and not isinstance(self.parts[0], str)
 

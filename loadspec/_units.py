@@ -18,7 +18,6 @@ THRESHOLD_METRICS: tuple[str, ...] = (
 )
 TIME_METRICS = frozenset({"avg", "med", "min", "max"})
 RATE_METRICS = frozenset({"error_rate", "assert_pass_rate"})
-OPERATORS: tuple[str, ...] = ("<=", ">=", "==", "!=", "<", ">")
 _THRESHOLD = re.compile(
     r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_.]*)\s*(?P<op><=|>=|==|!=|<|>|=)?\s*"
     r"(?P<number>[0-9]+(?:\.[0-9]+)?)?\s*(?P<unit>[A-Za-z%]+)?\s*$"

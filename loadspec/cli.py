@@ -12,10 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_INVALID = 2
+from ._thresholds import EXIT_INVALID, EXIT_PASSED  # the documented exit codes live there
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -167,7 +164,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from ._source import describe, load_source
 
     variables = _parse_vars(args.var)
-    status = EXIT_OK
+    status = EXIT_PASSED
     for file in args.files:
         try:
             spec = load_source(file, environment=args.environment, variables=variables)
@@ -187,7 +184,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     from ._schema import schema_text
 
     sys.stdout.write(schema_text())
-    return EXIT_OK
+    return EXIT_PASSED
 
 
 def _add_har_options(parser: argparse.ArgumentParser) -> None:
@@ -223,7 +220,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     print(result.report.render(), file=summary)
     if output is None:
         sys.stdout.write(text)
-        return EXIT_OK
+        return EXIT_PASSED
     Path(output).write_text(text, encoding="utf-8")
     steps = sum(len(s.steps) for s in result.spec.scenarios)
     print(f"wrote {output}: {len(result.spec.scenarios)} scenario{'s' if len(result.spec.scenarios) != 1 else ''}, "
@@ -231,7 +228,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     if result.secrets:
         print("before running it, set: " + " ".join(f"{name}=..." for name in result.secrets), file=summary)
     print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
-    return EXIT_OK
+    return EXIT_PASSED
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

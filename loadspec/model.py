@@ -25,9 +25,6 @@ PREDICATES: tuple[str, ...] = (
     "starts_with", "ends_with", "matches", "not_matches", "exists", "empty", "length", "type",
     "subset", "schema",
 )
-VALUE_TYPES: tuple[str, ...] = (
-    "string", "integer", "number", "boolean", "array", "object", "null", "uuid",
-)
 
 OnFail = Literal["stop_iteration", "continue", "stop_user"]
 PoolOrder = Literal["sequential", "random", "unique"]
