@@ -42,7 +42,7 @@ from ._pools import BatchedIndexSource, IndexDealer, IndexSourceSlot, PoolExhaus
 from ._results import collect
 from ._runner import LoadPlan, Monitor, RunOutcome, make_environment, progress_line, step_order
 from ._source import har_options, is_har
-from ._units import parse_duration
+from ._units import parse_duration_option
 
 logger = logging.getLogger("loadspec")
 
@@ -245,7 +245,7 @@ def _write_locustfile(test: CompiledTest, args: argparse.Namespace, folder: Path
         "host": test.host,
         "client": getattr(args, "client", None),
         "iterations": iterations,
-        "pacing": _seconds(getattr(args, "pacing", None)),
+        "pacing": parse_duration_option(getattr(args, "pacing", None), "--pacing"),
     }
     if is_har(source):
         options["har_options"] = asdict(har_options(args))
@@ -262,12 +262,6 @@ def _variables(pairs: list[str]) -> dict[str, str]:
         key, _, value = pair.partition("=")
         found[key.strip()] = value
     return found
-
-
-def _seconds(text: str | None) -> float | None:
-    if text is None:
-        return None
-    return parse_duration(text if not text.replace(".", "").isdigit() else f"{text}s")
 
 
 def _environment(args: argparse.Namespace) -> dict[str, str]:

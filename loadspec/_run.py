@@ -23,16 +23,7 @@ from ._reports import ReportTargets, RunReport, StatsSampler, write_reports
 from ._runner import LoadPlan, Monitor, RunOutcome, plan_load, run_local, run_web_ui, step_order
 from ._source import har_options, load_source, with_recorded_secrets
 from ._thresholds import EXIT_PASSED, AbortWatch, final_checks, judge
-from ._units import parse_duration
-
-
-def _duration_option(text: str | None, option: str = "--duration") -> float | None:
-    if text is None:
-        return None
-    try:
-        return parse_duration(text if not text.replace(".", "").isdigit() else f"{text}s")
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
+from ._units import parse_duration_option
 
 
 def prepare(args: argparse.Namespace, variables: Mapping[str, str],
@@ -48,7 +39,7 @@ def prepare(args: argparse.Namespace, variables: Mapping[str, str],
     if profile and getattr(args, "ui", False):
         raise UsageError("--profile plans a headless run; with --ui you set the load in the browser")
     overrides = dict(users=getattr(args, "users", None), spawn_rate=getattr(args, "spawn_rate", None),
-                     duration=_duration_option(getattr(args, "duration", None)),
+                     duration=parse_duration_option(getattr(args, "duration", None), "--duration"),
                      iterations=getattr(args, "iterations", None))
     plan = profile_plan(profile, spec.load, **overrides) if profile else plan_load(spec.load, **overrides)
     if env is None:
@@ -58,7 +49,7 @@ def prepare(args: argparse.Namespace, variables: Mapping[str, str],
         iterations = overrides["iterations"] or spec.load.iterations
         plan.summary = "load set in the web UI"
     test = compile_spec(spec, env=with_recorded_secrets(spec, env), host=args.host, client=args.client,
-                        iterations=iterations, pacing=_duration_option(getattr(args, "pacing", None), "--pacing"))
+                        iterations=iterations, pacing=parse_duration_option(getattr(args, "pacing", None), "--pacing"))
     return test, plan
 
 

@@ -40,6 +40,19 @@ def parse_duration(value: object) -> float:
     raise ValueError(f"expected a duration like 30s or 800ms, got {type(value).__name__}")
 
 
+def parse_duration_option(text: str | None, option: str) -> float | None:
+    """A duration given on the command line (`30s`, `2m`; a bare number is seconds), or None.
+    Raises UsageError naming the option."""
+    if text is None:
+        return None
+    try:
+        return parse_duration(float(text) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text.strip()) else text)
+    except ValueError as exc:
+        from ._errors import UsageError
+
+        raise UsageError(f"{option}: {exc}") from None
+
+
 def parse_milliseconds(value: object) -> float:
     """Milliseconds from a duration string; a bare number is already milliseconds."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
