@@ -26,9 +26,9 @@ from jsonschema.exceptions import SchemaError
 from ._errors import Diagnostic, InputFileError, SpecError, TemplateError
 from ._jmespath import check_jmespath
 from ._schema import validate_structure
-from ._templates import BUILTIN_VARIABLES, check_call, parse_template
+from ._templates import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, check_call, parse_template
 from ._units import parse_duration, parse_milliseconds, parse_think_time, parse_threshold
-from ._yamlsource import PathKey, YamlDocument, parse_yaml
+from ._yamlsource import PathKey, YamlDocument, parse_yaml, yaml_syntax_diagnostic
 from .model import (
     HTTP_METHODS,
     PREDICATES,
@@ -155,8 +155,8 @@ class _Reader:
             if not hasattr(expr, "path"):
                 problem = check_call(expr)  # type: ignore[arg-type]
                 if problem:
-                    hint = _suggest(expr.name, {"uuid", "random_int", "random_string",  # type: ignore[union-attr]
-                                                "random_choice", "now", "timestamp"})
+                    known = expr.name in BUILTIN_FUNCTIONS  # type: ignore[union-attr]
+                    hint = None if known else _suggest(expr.name, set(BUILTIN_FUNCTIONS))  # type: ignore[union-attr]
                     self.error_at(self.doc.inner_location(path, expr.offset), problem,
                                   f"did you mean '{hint}()'?" if hint else
                                   "built-ins: uuid(), random_int(a, b), random_string(n), "
@@ -260,7 +260,13 @@ class _Reader:
             try:
                 with csv_path.open(newline="", encoding="utf-8-sig") as handle:
                     rows = list(csv.reader(handle, delimiter=delimiter))
-            except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            except UnicodeDecodeError as exc:
+                line = csv_path.read_bytes()[: exc.start].count(b"\n") + 1
+                self.error_at(Location(str(csv_path), line, 1),
+                              f"CSV file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x})",
+                              "save it as UTF-8 (in a spreadsheet: export as 'CSV UTF-8')")
+                continue
+            except (OSError, csv.Error) as exc:
                 self.error(path, f"cannot read CSV file '{raw['csv']}': {exc}")
                 continue
             if not rows or not any(cell.strip() for cell in rows[0]):
@@ -656,6 +662,14 @@ class _Reader:
             try:
                 text = schema_path.read_text(encoding="utf-8")
                 value = json.loads(text) if schema_path.suffix == ".json" else yaml.safe_load(text)
+            except json.JSONDecodeError as exc:
+                self.error(path, f"cannot read schema file {schema_path.name}:{exc.lineno}:{exc.colno}: "
+                           f"invalid JSON: {exc.msg}")
+                return None
+            except yaml.MarkedYAMLError as exc:
+                problem = yaml_syntax_diagnostic(exc, text, schema_path.name)
+                self.error(path, f"cannot read schema file {problem.where}: {problem.message}", problem.help)
+                return None
             except (OSError, ValueError, yaml.YAMLError) as exc:
                 self.error(path, f"cannot read schema file '{schema_path.name}': {exc}")
                 return None

@@ -188,7 +188,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         except yaml.YAMLError:
             node = _compose(text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        doc.diagnostics.append(_syntax_diagnostic(exc, text, file))
+        doc.diagnostics.append(yaml_syntax_diagnostic(exc, text, file))
         return doc
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks nearly all errors
         doc.diagnostics.append(Diagnostic(Location(file, 1, 1), f"invalid YAML: {exc}"))
@@ -201,7 +201,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     return doc
 
 
-def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
+def yaml_syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
     col = mark.column + 1 if mark else 1
