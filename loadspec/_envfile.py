@@ -2,10 +2,11 @@
 
 Format (the common subset of python-dotenv and Docker Compose): one `KEY=VALUE` per line, an
 optional `export ` prefix, `#` comments (whole lines, or after an unquoted value following a space),
-blank lines. Single quotes are literal; double quotes understand `\\n`, `\\t`, `\\"`, `\\\\` and may
-span lines; `${NAME}` and `${NAME:-default}` expand in unquoted and double-quoted values (from the
-real environment first, then keys defined earlier in the file). Every mistake is reported as
-`FILE:LINE: message`. This module only parses: it never changes `os.environ`.
+blank lines. Single quotes are literal; double quotes understand `\\n`, `\\t`, `\\r`, `\\"`, `\\\\`
+and `\\$` (so `\\${NAME}` stays literal) and may span lines; `${NAME}` and `${NAME:-default}` expand
+in unquoted and double-quoted values (from the real environment first, then keys defined earlier in
+the file). Every mistake is reported as `FILE:LINE: message`. This module only parses: it never
+changes `os.environ`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 from ._errors import InputFileError, UsageError
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_EXPAND = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_EXPAND = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+_ESCAPE = re.compile(r"\\(?P<escape>.)")
+_ESCAPE_OR_EXPAND = re.compile(_ESCAPE.pattern + "|" + _EXPAND.pattern)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 
@@ -50,18 +53,17 @@ def parse_env_text(text: str, file: str = "<env>", environ: Mapping[str, str] | 
         if rest[:1] in ("'", '"'):
             quote = rest[0]
             body = rest[1:]
-            while _closing(body, quote) < 0:
+            while (end := _closing(body, quote)) < 0:
                 if index >= len(lines):
                     raise EnvFileError(f"{file}:{number}: {quote} opened here is never closed")
                 body += "\n" + lines[index]
                 index += 1
-            end = _closing(body, quote)
             value, after = body[:end], body[end + 1:].strip()
             if after and not after.startswith("#"):
                 raise EnvFileError(f"{file}:{number}: unexpected text after the closing {quote}: "
                                    f"'{_short(after)}'")
             if quote == '"':
-                value = _expand(_unescape(value), environ, found)
+                value = _expand(value, environ, found, escapes=True)
         else:
             value = re.split(r"\s#", rest, maxsplit=1)[0].strip()
             value = _expand(value, environ, found)
@@ -84,16 +86,28 @@ def _closing(body: str, quote: str) -> int:
 
 
 def _unescape(value: str) -> str:
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), value)
+    return _ESCAPE.sub(_escaped, value)
 
 
-def _expand(value: str, environ: Mapping[str, str], found: Mapping[str, str]) -> str:
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group("escape")
+    return _ESCAPES.get(char, "\\" + char)
+
+
+def _expand(value: str, environ: Mapping[str, str], found: Mapping[str, str], *, escapes: bool = False) -> str:
+    """Expand `${NAME}` and `${NAME:-default}`; with `escapes` (double quotes) also the backslash
+    escapes, in the same pass, so that `\\${NAME}` stays a literal `${NAME}`."""
+
     def replace(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        current = environ.get(name, found.get(name))
-        return current if current else (default or "")
+        if match.groupdict().get("escape") is not None:
+            return _escaped(match)
+        current = environ.get(match.group("name"), found.get(match.group("name")))
+        if current:
+            return current
+        default = match.group("default") or ""
+        return _unescape(default) if escapes else default
 
-    return _EXPAND.sub(replace, value)
+    return (_ESCAPE_OR_EXPAND if escapes else _EXPAND).sub(replace, value)
 
 
 def _short(text: str) -> str:

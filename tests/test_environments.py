@@ -52,6 +52,21 @@ def test_dotenv_lines_quotes_comments_and_export() -> None:
     }
 
 
+def test_dotenv_escapes_and_expansion_are_one_pass() -> None:
+    text = (
+        "A=x\n"
+        'ESCAPED="\\${A}"\n'  # \$ keeps a literal ${A}
+        'BACKSLASH="\\\\${A}"\n'  # \\ is one backslash, then ${A} expands
+        'DEFAULT="${MISSING:-\\n\\$}"\n'  # escapes work inside a default too
+        'MIXED="\\"${A}\\" \\$A\\t$A"\n'
+        "UNQUOTED=\\${A}\n"  # unquoted values keep backslashes and still expand
+    )
+    assert parse_env_text(text) == {
+        "A": "x", "ESCAPED": "${A}", "BACKSLASH": "\\x", "DEFAULT": "\n$", "MIXED": '"x" $A\t$A',
+        "UNQUOTED": "\\x",
+    }
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("A=1\nJUST_A_WORD\n", "prod.env:2: expected KEY=VALUE"),
     ("\n\n2FAST=1\n", "prod.env:3: '2FAST' is not a variable name"),
