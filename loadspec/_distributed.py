@@ -17,6 +17,7 @@ import argparse
 import atexit
 import itertools
 import logging
+import math
 import os
 import shutil
 import signal
@@ -294,9 +295,11 @@ def _start_local_workers(count: int, host: str, port: int, folder: Path) -> subp
                "--loglevel", "WARNING"]
     if count > 1:
         command += ["--processes", str(count)]
+    private_tmp = folder / "tmp"  # whatever the workers leave in $TMPDIR goes with the master's folder
+    private_tmp.mkdir()
     with (folder / "workers.log").open("wb") as log:
         return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=folder, start_new_session=True)
+                                cwd=folder, env={**os.environ, "TMPDIR": str(private_tmp)}, start_new_session=True)
 
 
 def _wait_for_workers(runner: MasterRunner, expected: int, local: subprocess.Popen[bytes] | None, folder: Path,
@@ -404,16 +407,22 @@ def worker_command(args: argparse.Namespace) -> int:
     """`loadspec worker --master-host HOST`: Locust's own worker (`locust -f - --worker`), which
     downloads the generated locustfile from the master into a private temporary folder."""
     import locust.main
+    import locust.runners
 
+    host, port = args.master_host, args.master_port
+    _say(sys.stderr, f"connecting to master {host}:{port}")
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:  # idna refuses some malformed names with UnicodeError
+        raise RunError(f"cannot find the master host '{host}': {getattr(exc, 'strerror', None) or exc}") from None
+    timeout = parse_duration_option(getattr(args, "connect_timeout", None), "--connect-timeout")
+    if timeout is not None:  # Locust waits CONNECT_TIMEOUT per try, CONNECT_RETRY_COUNT tries
+        locust.runners.CONNECT_RETRY_COUNT = max(1, math.ceil(timeout / locust.runners.CONNECT_TIMEOUT))
     folder = tempfile.mkdtemp(prefix="loadspec-worker-")
     tempfile.tempdir = folder  # Locust saves the master's locustfile in gettempdir()
     atexit.register(shutil.rmtree, folder, True)
-    argv = ["locust", "-f", "-", "--worker", "--master-host", args.master_host,
-            "--master-port", str(args.master_port), "--loglevel", args.loglevel]
-    count = process_count(args.processes)
-    if count:
-        argv += ["--processes", str(count)]
-    saved, sys.argv = sys.argv, argv
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # until Locust installs its own: exit through atexit
+    saved, sys.argv = sys.argv, worker_argv(args)
     try:
         locust.main.main()
     except SystemExit as exc:
@@ -421,3 +430,17 @@ def worker_command(args: argparse.Namespace) -> int:
     finally:
         sys.argv = saved
     return 0
+
+
+def worker_argv(args: argparse.Namespace) -> list[str]:
+    """Locust's command line for `loadspec worker`; Locust forks only for 2 or more processes."""
+    argv = ["locust", "-f", "-", "--worker", "--master-host", args.master_host,
+            "--master-port", str(args.master_port), "--loglevel", args.loglevel]
+    count = process_count(args.processes)
+    if count > 1:
+        argv += ["--processes", str(count)]
+    return argv
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)

@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--master-port", type=int, default=5557, metavar="PORT", help="default: 5557")
     worker.add_argument("--processes", type=_processes, metavar="N|auto",
                         help="fork N worker processes on this machine (auto: one per core)")
+    worker.add_argument("--connect-timeout", metavar="DURATION",
+                        help="give up when the master does not answer within this, e.g. 30s (default: 300s; "
+                             "rounded up to Locust's 5 s retries)")
     worker.add_argument("--loglevel", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     export = commands.add_parser(

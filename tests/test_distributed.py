@@ -284,6 +284,56 @@ def test_processes_two_unique_rows_and_stop_test_ends_the_run(tmp_path, server, 
     assert report["failures"][0]["examples"], report["failures"]
 
 
+# --- loadspec worker before it reaches a master -----------------------------------------------------
+
+
+def test_worker_names_the_master_and_fails_fast_on_an_unknown_host(tmp_path):
+    started = time.monotonic()
+    done = subprocess.run(LOADSPEC + ["worker", "--master-host", "no such host", "--master-port", "1"],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert done.returncode == 2, done.stderr
+    assert time.monotonic() - started < 20
+    assert done.stderr.splitlines()[0] == "connecting to master no such host:1"
+    assert "error: cannot find the master host 'no such host'" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_worker_connect_timeout_gives_up_and_cleans_up(tmp_path):
+    port = free_port()  # nobody listens there
+    started = time.monotonic()
+    done = subprocess.run(LOADSPEC + ["worker", "--master-port", str(port), "--connect-timeout", "3s",
+                                      "--loglevel", "WARNING"],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert done.returncode == 1, done.stderr
+    assert 4 < time.monotonic() - started < 20  # 3 s rounded up to Locust's 5 s tries, not 300 s
+    assert done.stderr.splitlines()[0] == f"connecting to master 127.0.0.1:{port}"
+    assert "gave up after 5s" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_worker_terminated_while_waiting_removes_its_folder(tmp_path, procs):
+    worker = procs.start("w1", LOADSPEC + ["worker", "--master-port", str(free_port()), "--loglevel", "WARNING"])
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob("loadspec-worker-*")):  # Processes.start points TMPDIR at tmp_path
+        assert time.monotonic() < deadline and worker.poll() is None, procs.log("w1")
+        time.sleep(0.1)
+    time.sleep(0.5)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=20) == 128 + signal.SIGTERM
+    assert list(tmp_path.glob("loadspec-worker-*")) == [], procs.log("w1")
+
+
+def test_worker_forks_only_for_two_or_more_processes():
+    from loadspec._distributed import worker_argv
+    from loadspec.cli import build_parser
+
+    parser = build_parser()
+    assert "--processes" not in worker_argv(parser.parse_args(["worker", "--processes", "1"]))
+    assert "--processes" not in worker_argv(parser.parse_args(["worker"]))
+    argv = worker_argv(parser.parse_args(["worker", "--processes", "3", "--master-port", "6000"]))
+    assert argv[argv.index("--processes") + 1] == "3" and argv[argv.index("--master-port") + 1] == "6000"
+
+
 # --- the exported locustfile under plain Locust -----------------------------------------------------
 
 
