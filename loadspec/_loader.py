@@ -9,6 +9,7 @@ and nothing else; it never imports the engine. All problems are raised together 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import functools
 import gc
@@ -27,7 +28,7 @@ from ._errors import Diagnostic, InputFileError, SpecError, TemplateError
 from ._jmespath import check_jmespath
 from ._schema import validate_structure
 from ._templates import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, check_call, parse_template
-from ._units import parse_duration, parse_milliseconds, parse_think_time, parse_threshold
+from ._units import parse_duration, parse_milliseconds, parse_think_time
 from ._yamlsource import PathKey, YamlDocument, parse_yaml, yaml_syntax_diagnostic
 from .model import (
     HTTP_METHODS,
@@ -334,7 +335,7 @@ class _Reader:
                 continue
             text_path = path if isinstance(item, str) else path + ("check",)
             try:
-                parsed = parse_threshold(text)
+                threshold = Threshold.from_text(text, where=self.at(text_path))
             except ValueError as exc:
                 self.error(text_path, str(exc))
                 continue
@@ -345,12 +346,8 @@ class _Reader:
                            f"did you mean '{hint}'?" if hint else
                            "thresholds filter by a step's name (or a group's)")
             delay = self.duration(options.get("delay_abort_eval"), path + ("delay_abort_eval",))
-            found.append(Threshold(
-                metric=parsed.metric, op=parsed.op, value=parsed.value, text=text.strip(),
-                percentile=parsed.percentile, step=step,
-                abort_on_fail=bool(options.get("abort_on_fail", False)),
-                delay_abort_eval=delay or 0.0, where=self.at(text_path),
-            ))
+            found.append(dataclasses.replace(threshold, step=step, delay_abort_eval=delay or 0.0,
+                                             abort_on_fail=bool(options.get("abort_on_fail", False))))
         return found
 
     # --- scenarios and steps ------------------------------------------------------------------

@@ -4,21 +4,23 @@ Each profile derives its users and times from the file's `load:` (or `-u`/`-t`):
 user count (`-u`, `load.users`, the largest stage, else 10) and D = the nominal duration (`-t`,
 `load.duration`, the stages' total, else 60 s). `StressWatch` is the monitor that judges each stress
 step on that step's own requests and stops at the first step that breaks a threshold. This module
-only plans and judges; it does not run Locust or print.
+only plans and judges; it does not run Locust or print, and importing it does not import Locust
+(the command line reads PROFILES).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import UsageError
 from ._results import RunResults, snapshot, window
-from ._runner import LoadPlan
 from ._thresholds import ThresholdResult, evaluate, format_value
-from ._units import parse_threshold
 from .model import Load, Stage, Threshold
+
+if TYPE_CHECKING:
+    from ._runner import LoadPlan
 
 PROFILES: tuple[str, ...] = ("smoke", "load", "spike", "soak", "stress")
 DEFAULT_USERS = 10
@@ -54,6 +56,8 @@ def _users(n: int) -> str:
 def profile_plan(name: str, load: Load, *, users: int | None = None, duration: float | None = None,
                  spawn_rate: float | None = None, iterations: int | None = None) -> LoadPlan:
     """The plan of profile `name` for a file whose load is `load` (with -u/-t/-r/--iterations)."""
+    from ._runner import LoadPlan  # here: importing this module (for PROFILES) must not import Locust
+
     if name not in PROFILES:
         raise UsageError(f"unknown profile '{name}'; profiles: {', '.join(PROFILES)}")
     n, d = nominal_load(load, users, duration)
@@ -100,10 +104,8 @@ def stress_thresholds(thresholds: list[Threshold]) -> tuple[list[Threshold], str
     """The thresholds a stress run climbs against: the spec's, else `error_rate < 1%` (with a note)."""
     if thresholds:
         return thresholds, None
-    parsed = parse_threshold(STRESS_FALLBACK)
-    fallback = Threshold(metric=parsed.metric, op=parsed.op, value=parsed.value, text=STRESS_FALLBACK,
-                         percentile=parsed.percentile)
-    return [fallback], f"the spec has no thresholds: stress climbs until {STRESS_FALLBACK} breaks"
+    note = f"the spec has no thresholds: stress climbs until {STRESS_FALLBACK} breaks"
+    return [Threshold.from_text(STRESS_FALLBACK)], note
 
 
 @dataclass

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from ._profiles import PROFILES  # importing it does not import Locust
 from ._thresholds import EXIT_INVALID, EXIT_PASSED  # the documented exit codes live there
 
 
@@ -144,7 +145,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client", choices=["fast", "requests"],
                         help="HTTP client: fast (FastHttpUser, default) or requests (HttpUser)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no live progress lines")
-    load.add_argument("--profile", choices=["smoke", "load", "spike", "soak", "stress"],
+    load.add_argument("--profile", choices=PROFILES,
                       help="a named load profile scaled from the spec's load (see docs/profiles.md)")
     load.add_argument("--pacing", metavar="DURATION",
                       help="start each user's iterations this far apart (fixed iteration interval), e.g. 2s")

@@ -4,7 +4,7 @@ This is the single meeting point of the pipeline. The YAML loader and the HAR im
 `Spec`; the compiler and the YAML writer only read it. It holds already-checked, already-normalised
 values (durations in seconds, response-time limits in milliseconds, rates as fractions) and the
 source location of every element so later stages can point back at the file. It must stay
-engine-free: no Locust, no I/O, no parsing.
+engine-free: no Locust, no I/O, no parsing (beyond `Threshold.from_text` handing its text to `_units`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from ._units import parse_threshold
 
 HTTP_METHODS: tuple[str, ...] = ("get", "post", "put", "patch", "delete", "head", "options")
 
@@ -235,6 +237,13 @@ class Threshold:
     abort_on_fail: bool = False
     delay_abort_eval: float = 0.0
     where: Location = NOWHERE
+
+    @classmethod
+    def from_text(cls, text: str, **options: Any) -> Threshold:
+        """`p95 < 500ms` as a Threshold (any other field by keyword); ValueError when unreadable."""
+        parsed = parse_threshold(text)
+        return cls(metric=parsed.metric, op=parsed.op, value=parsed.value, text=text.strip(),
+                   percentile=parsed.percentile, **options)
 
 
 @dataclass

@@ -18,9 +18,8 @@ import pytest
 
 from loadspec._demo_server import DemoServer
 from loadspec._errors import UsageError
-from loadspec._profiles import StressWatch, profile_plan
+from loadspec._profiles import PROFILES, StressWatch, profile_plan
 from loadspec._runner import StagesShape
-from loadspec._units import parse_threshold
 from loadspec.model import Load, Stage, Threshold
 
 
@@ -90,6 +89,15 @@ def test_profiles_refuse_what_they_cannot_honour() -> None:
         profile_plan("burst", FILE_LOAD)
 
 
+def test_the_command_line_offers_every_profile_without_importing_locust() -> None:
+    probe = ("import json, sys, loadspec.cli as cli\n"
+             "run = cli.build_parser()._subparsers._group_actions[0].choices['run']\n"
+             "profile = next(a for a in run._actions if a.dest == 'profile')\n"
+             "print(json.dumps([list(profile.choices), 'locust' in sys.modules, 'ssl' in sys.modules]))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert json.loads(done.stdout) == [list(PROFILES), False, False], done.stderr
+
+
 def test_stages_shape_moves_to_each_stage_in_turn() -> None:
     shape = StagesShape([Stage(2.0, 4), Stage(2.0, 4), Stage(1.0, 8, spawn_rate=50)])
     seen = []
@@ -102,8 +110,7 @@ def test_stages_shape_moves_to_each_stage_in_turn() -> None:
 def test_stress_watch_judges_each_step_on_its_own_requests() -> None:
     from locust.stats import RequestStats
 
-    parsed = parse_threshold("requests < 15")
-    rule = Threshold(metric=parsed.metric, op=parsed.op, value=parsed.value, text="requests < 15")
+    rule = Threshold.from_text("requests < 15")
     stats = RequestStats()
     env = SimpleNamespace(stats=stats)
     watch = StressWatch([Stage(2.0, 1, 10.0), Stage(2.0, 2, 10.0)], [rule])
