@@ -24,7 +24,7 @@ from locust.contrib.fasthttp import FastHttpSession
 from locust.exception import StopTest, StopUser
 
 from ._errors import CompileError, TemplateError
-from ._pools import IndexSource, PoolCursor, PoolExhausted
+from ._pools import PoolCursor, PoolExhausted
 from ._queries import (
     ResponseView,
     compile_capture,
@@ -449,7 +449,6 @@ def compile_spec(
     client: str | None = None,
     iterations: int | None = None,
     pacing: float | None = None,
-    pool_sources: Mapping[str, IndexSource] | None = None,
 ) -> CompiledTest:
     """Turn `spec` into Locust user classes. Raises CompileError (e.g. env variables missing)."""
     lookup = EnvLookup(env)
@@ -473,7 +472,7 @@ def compile_spec(
     if not resolved_host.static or not str(resolved_host.value):
         raise CompileError("no host: set host: in the spec or pass --host http://127.0.0.1:8000")
     base_host = str(resolved_host.value).rstrip("/")
-    cursors = [PoolCursor(pool, (pool_sources or {}).get(pool.name)) for pool in spec.data.values()]
+    cursors = [PoolCursor(pool) for pool in spec.data.values()]
     test = CompiledTest(spec=spec, user_classes=[], host=base_host, cursors=cursors, variables=variables)
     taken: set[str] = set()
     for scenario, setup, steps in compiled_scenarios:

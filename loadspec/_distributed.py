@@ -34,12 +34,13 @@ from typing import IO, Any
 import gevent
 from gevent.event import AsyncResult
 from locust.env import Environment
+from locust.exception import StopTest
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_STOPPED, STATE_STOPPING, MasterRunner, WorkerRunner
 
 from ._compiler import CompiledTest, FailureExample, RunLog
 from ._errors import RunError, UsageError
 from ._export import bundle_spec, render_locustfile
-from ._pools import BatchedIndexSource, IndexDealer, IndexSourceSlot, PoolExhausted
+from ._pools import BatchedIndexSource, IndexDealer, PoolExhausted
 from ._results import collect
 from ._runner import LoadPlan, Monitor, RunOutcome, make_environment, progress_line, step_order
 from ._source import har_options, is_har
@@ -62,13 +63,16 @@ DEFAULT_MASTER_PORT = 5557
 class _RowClient:
     """A worker's line to the master's dealers: one request per batch, answered by request id."""
 
-    def __init__(self, runner: WorkerRunner):
+    def __init__(self, runner: WorkerRunner, log: RunLog):
         self.runner = runner
+        self.log = log
         self.waiting: dict[int, AsyncResult] = {}
         self.ids = itertools.count(1)
         runner.register_message(ROWS_REPLY, self._on_reply)
 
-    def fetch(self, pool: str, count: int) -> tuple[list[int], bool]:
+    def fetch(self, pool: str, count: int) -> list[int]:
+        """The next row indexes of `pool` for this worker (none: the pool has no row for it). A master
+        that does not answer in time stops the test: no row is not the same as no rows left."""
         request_id = next(self.ids)
         result: AsyncResult = AsyncResult()
         self.waiting[request_id] = result
@@ -76,11 +80,13 @@ class _RowClient:
             self.runner.send_message(ROWS_REQUEST, {"id": request_id, "pool": pool, "count": count})
             reply = result.get(timeout=ROW_TIMEOUT)
         except gevent.Timeout:
-            logger.error("loadspec: no rows of pool '%s' from the master within %gs", pool, ROW_TIMEOUT)
-            return [], True
+            reason = f"no rows of pool '{pool}' from the master within {ROW_TIMEOUT:g}s"
+            logger.error("loadspec: %s", reason)
+            self.log.stop_reason = self.log.stop_reason or reason
+            raise StopTest(reason) from None
         finally:
             self.waiting.pop(request_id, None)
-        return list(reply["indexes"]), bool(reply["exhausted"])
+        return list(reply["indexes"])
 
     def _on_reply(self, environment: Environment, msg: Any, **_: Any) -> None:
         result = self.waiting.get(msg.data["id"])
@@ -104,7 +110,7 @@ class _LogReporter:
             examples += [asdict(example) for example in kept[self.sent.get(message, 0):]]
             self.sent[message] = len(kept)
         by_step = {}
-        for step, (checked, failed) in (getattr(log, "assertions_by_step", None) or {}).items():
+        for step, (checked, failed) in log.assertions_by_step.items():
             before = self.by_step.get(step, (0, 0))
             if (checked, failed) != before:
                 by_step[step] = (checked - before[0], failed - before[1])
@@ -115,14 +121,15 @@ class _LogReporter:
         self.checked, self.failed = log.assertions_checked, log.assertions_failed
 
 
-def attach_worker(runner: WorkerRunner, test: CompiledTest, slots: dict[str, IndexSourceSlot]) -> None:
+def attach_worker(runner: WorkerRunner, test: CompiledTest) -> None:
     """Make a worker take its sequential/unique rows from the master and report its RunLog."""
     if ROWS_REPLY in runner.custom_messages:
         logger.warning("loadspec: a second spec in this worker keeps its data pools local")
     else:
-        client = _RowClient(runner)
-        for name, slot in slots.items():
-            slot.source = BatchedIndexSource(partial(client.fetch, name))
+        client = _RowClient(runner, test.run_log)
+        for cursor in test.cursors:
+            if cursor.pool.order != "random":  # random picks need no coordination
+                cursor.source = BatchedIndexSource(partial(client.fetch, cursor.pool.name))
     runner.environment.events.report_to_master.add_listener(_LogReporter(test.run_log))
 
 
@@ -135,11 +142,10 @@ def serve_rows(runner: MasterRunner, test: CompiledTest) -> None:
     def on_rows(environment: Environment, msg: Any, **_: Any) -> None:
         request = msg.data
         dealer = dealers.get(request["pool"])
-        indexes, exhausted = dealer.deal(int(request["count"]), max(1, runner.worker_count)) if dealer else ([], True)
+        indexes = dealer.deal(int(request["count"]), max(1, runner.worker_count)) if dealer else []
         if not indexes and dealer is not None and dealer.pool.on_exhausted == "stop_test" and not log.stop_reason:
             log.stop_reason = str(PoolExhausted(dealer.pool))
-        runner.send_message(ROWS_REPLY, {"id": request["id"], "indexes": indexes, "exhausted": exhausted},
-                            client_id=msg.node_id)
+        runner.send_message(ROWS_REPLY, {"id": request["id"], "indexes": indexes}, client_id=msg.node_id)
 
     def on_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
         part = data.get(REPORT_KEY)
@@ -154,12 +160,10 @@ def serve_rows(runner: MasterRunner, test: CompiledTest) -> None:
                 pass  # a worker running another loadspec version
         if part.get("stop_reason") and not log.stop_reason:
             log.stop_reason = part["stop_reason"]
-        totals = getattr(log, "assertions_by_step", None)
-        for step, (checked, failed) in (part.get("by_step") or {}).items():
-            if isinstance(totals, dict):
-                before = totals.get(step) or (0, 0)
-                merged = (before[0] + checked, before[1] + failed)
-                totals[step] = list(merged) if isinstance(before, list) else merged
+        for step, (checked, failed) in part.get("by_step", {}).items():
+            counts = log.assertions_by_step.setdefault(step, [0, 0])
+            counts[0] += checked
+            counts[1] += failed
 
     runner.register_message(ROWS_REQUEST, on_rows)
     runner.environment.events.worker_report.add_listener(on_report)

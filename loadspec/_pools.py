@@ -2,8 +2,9 @@
 
 A `PoolCursor` decides which row index comes next; the rows themselves were read by the loader.
 `unique` never hands out a row twice within a run while rows remain; what happens when rows run
-out is `on_exhausted` (recycle, stop_user, stop_test). The index source is pluggable so that a
-distributed run can let the master hand out unique rows to all workers. No I/O, no engine.
+out is `on_exhausted` (recycle, stop_user, stop_test). A cursor's index source is read on every
+call, so a worker of a distributed run replaces it (once Locust has created its runner) to let the
+master hand out unique rows to all workers. No I/O, no engine.
 """
 
 from __future__ import annotations
@@ -78,28 +79,28 @@ class IndexDealer:
         self.recycle = pool.on_exhausted == "recycle"
         self.position = 0
 
-    def deal(self, count: int, sharers: int = 1) -> tuple[list[int], bool]:
-        """Up to `count` next indexes, and whether none will ever follow. When rows run low a batch
-        shrinks so that each of `sharers` workers still gets some."""
+    def deal(self, count: int, sharers: int = 1) -> list[int]:
+        """Up to `count` next indexes (none once a non-recycling pool is used up). When rows run low
+        a batch shrinks so that each of `sharers` workers still gets some."""
         count = max(1, count)
         if self.recycle:
             start, self.position = self.position, self.position + count
-            return [(start + offset) % self.size for offset in range(count)], False
+            return [(start + offset) % self.size for offset in range(count)]
         remaining = self.size - self.position
         if remaining <= 0:
-            return [], True
+            return []
         take = min(count, max(1, remaining // (2 * max(1, sharers))))
         start, self.position = self.position, self.position + take
-        return list(range(start, start + take)), self.position >= self.size
+        return list(range(start, start + take))
 
 
-Fetch = Callable[[int], "tuple[list[int], bool]"]
+Fetch = Callable[[int], "list[int]"]
 
 
 class BatchedIndexSource:
     """A worker's side of a dealt pool: hands out indexes fetched in growing batches (1, 2, 4 … up
-    to `largest`) through `fetch(count) -> (indexes, exhausted)`. An empty answer means no row for
-    this caller (None); the dealer is asked again next time, so it learns of every refusal."""
+    to `largest`) through `fetch(count) -> indexes`. An empty answer means no row for this caller
+    (None); the dealer is asked again next time, so it learns of every refusal."""
 
     def __init__(self, fetch: Fetch, largest: int = 64):
         self.fetch = fetch
@@ -109,20 +110,9 @@ class BatchedIndexSource:
 
     def __call__(self) -> int | None:
         while not self.buffer:
-            indexes, _ = self.fetch(self.batch)
+            indexes = self.fetch(self.batch)
             if not indexes:
                 return None
             self.batch = min(self.batch * 2, self.largest)
             self.buffer.extend(indexes)
         return self.buffer.popleft()
-
-
-class IndexSourceSlot:
-    """An index source that can be replaced after compile time: a process learns that it is a
-    worker of a distributed run only when Locust creates its runner, after the users were built."""
-
-    def __init__(self, source: IndexSource):
-        self.source = source
-
-    def __call__(self) -> int | None:
-        return self.source()

@@ -9,7 +9,10 @@ files. Percentiles come from Locust's histogram, so they carry its rounding
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._compiler import RunLog
 
 PERCENTILE_PRECISION = (
     "percentiles come from Locust's histogram: exact below 100 ms, rounded to 10 ms below 1 s, "
@@ -93,7 +96,7 @@ class RunResults:
     assertions_checked: int = 0
     assertions_failed: int = 0
     stop_reason: str | None = None
-    #: step name -> (checked, failed), when the run log counts assertions per step
+    #: step name -> (checked, failed) assertions
     step_assertions: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
@@ -134,25 +137,28 @@ def _requests_total(stats: Any) -> Any:
     return total
 
 
-def collect(stats: Any, step_order: list[str], *, elapsed_s: float, run_log: Any = None) -> RunResults:
-    """Read Locust's `RequestStats` into RunResults, steps in the order the spec lists them."""
+def collect(stats: Any, step_order: list[str], *, elapsed_s: float, run_log: RunLog | None = None) -> RunResults:
+    """Read Locust's `RequestStats` into RunResults, steps in the order the spec lists them, with
+    the assertion counts and stop reason of `run_log`."""
     position = {name: index for index, name in enumerate(step_order)}
     entries = sorted(stats.entries.values(), key=lambda e: (position.get(e.name, len(position)), e.name))
     failures = sorted(
         (FailureRow(e.method or "", e.name, str(e.error), e.occurrences) for e in stats.errors.values()),
         key=lambda f: -f.count,
     )
-    return RunResults(
+    results = RunResults(
         steps=[_row(entry) for entry in entries],
         total=_row(_requests_total(stats), "Total"),
         failures=failures,
         elapsed_s=elapsed_s,
-        assertions_checked=getattr(run_log, "assertions_checked", 0),
-        assertions_failed=getattr(run_log, "assertions_failed", 0),
-        stop_reason=getattr(run_log, "stop_reason", None),
-        step_assertions={name: (int(c), int(f)) for name, (c, f)
-                         in (getattr(run_log, "assertions_by_step", None) or {}).items()},
     )
+    if run_log is not None:
+        results.assertions_checked = run_log.assertions_checked
+        results.assertions_failed = run_log.assertions_failed
+        results.stop_reason = run_log.stop_reason
+        results.step_assertions = {step: (checked, failed)
+                                   for step, (checked, failed) in run_log.assertions_by_step.items()}
+    return results
 
 
 # --- what happened between two moments (stress steps) ----------------------------------------

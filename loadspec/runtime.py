@@ -30,7 +30,6 @@ from ._compiler import CompiledTest, compile_spec
 from ._distributed import attach_worker, serve_rows
 from ._errors import LoadspecError, SpecError
 from ._export import safe_relative, strip_leading_newline
-from ._pools import IndexSourceSlot, local_index_source
 from ._runner import StagesShape
 from ._source import load_source, with_recorded_secrets
 from .model import Spec
@@ -66,19 +65,17 @@ def locust_users(
     try:
         with _materialised(source, strip_leading_newline(text), files or {}) as spec_file:
             spec = _load(spec_file, environment, variables, har_options)
-            slots = {name: IndexSourceSlot(local_index_source(pool))
-                     for name, pool in spec.data.items() if pool.order != "random"}
             env = with_recorded_secrets(spec, {**(env_defaults or {}), **os.environ})
             if host is None and not spec.host:
                 host = NO_HOST  # Locust sets the users' host from --host before it starts them
-            test = compile_spec(spec, env=env, host=host, client=client, iterations=iterations, pacing=pacing,
-                                pool_sources=slots)  # reads upload files: inside the folder's lifetime
+            # compiling reads the upload files: inside the folder's lifetime
+            test = compile_spec(spec, env=env, host=host, client=client, iterations=iterations, pacing=pacing)
         spec.source = Path(Path(source).name)
     except SpecError as exc:
         _exit(exc.render())
     except LoadspecError as exc:
         _exit(f"error: {exc}")
-    events.init.add_listener(partial(_on_init, test=test, slots=slots))
+    events.init.add_listener(partial(_on_init, test=test))
     found: dict[str, type] = {cls.__name__: cls for cls in test.user_classes}
     if spec.load.stages:
         found["LoadspecStages"] = _stages_shape(spec)
@@ -127,19 +124,18 @@ def _load(spec_file: Path, environment: str | None, variables: Mapping[str, str]
 
 
 def _stages_shape(spec: Spec) -> type:
-    stages, rate = list(spec.load.stages), spec.load.spawn_rate or 1.0
+    stages = list(spec.load.stages)
 
     def __init__(self: StagesShape) -> None:
-        StagesShape.__init__(self, stages, rate)
+        StagesShape.__init__(self, stages)
 
     return type(StagesShape)("LoadspecStages", (StagesShape,), {"__init__": __init__, "abstract": False,
                                                                 "__module__": __name__})
 
 
-def _on_init(test: CompiledTest, slots: dict[str, IndexSourceSlot], environment: Environment,
-             runner: Runner | None = None, **_: Any) -> None:
+def _on_init(test: CompiledTest, environment: Environment, runner: Runner | None = None, **_: Any) -> None:
     if isinstance(runner, WorkerRunner):
-        attach_worker(runner, test, slots)
+        attach_worker(runner, test)
         return
     options = environment.parsed_options
     if test.host == NO_HOST and not environment.host and getattr(options, "headless", False):

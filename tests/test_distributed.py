@@ -400,16 +400,101 @@ def test_dealer_never_deals_a_row_twice_and_shares_the_last_rows():
 
     dealer = IndexDealer(_pool(50, "stop_test"))
     workers = [BatchedIndexSource(lambda n: dealer.deal(n, sharers=3)) for _ in range(3)]
-    taken: list[int] = []
+    taken_by: dict[int, int] = {}  # row index -> the worker that got it
     for _ in range(100):
-        for worker in workers:
+        for number, worker in enumerate(workers):
             index = worker()
             if index is not None:
-                taken.append(index)
-    assert sorted(taken) == list(range(50))  # every row once, none twice
-    assert dealer.deal(8, 3) == ([], True)
+                assert index not in taken_by  # never a row twice
+                taken_by[index] = number
+    assert sorted(taken_by) == list(range(50))  # every row once
+    assert len({taken_by[index] for index in (47, 48, 49)}) >= 2  # the last rows are shared, not one batch
+    assert dealer.deal(8, 3) == []
     recycling = IndexDealer(_pool(3, "recycle"))
-    assert recycling.deal(5)[0] == [0, 1, 2, 0, 1] and recycling.deal(2) == ([2, 0], False)
+    assert recycling.deal(5) == [0, 1, 2, 0, 1] and recycling.deal(2) == [2, 0]
+
+
+class _FakeWorkerRunner:
+    """What attach_worker uses of a Locust WorkerRunner; answers row requests with `reply` (or not)."""
+
+    def __init__(self, reply: list[int] | None):
+        from types import SimpleNamespace
+
+        from locust.event import Events
+
+        self.reply = reply
+        self.custom_messages: dict = {}
+        self.sent: list = []
+        self.environment = SimpleNamespace(events=Events())
+
+    def register_message(self, name, listener):
+        self.custom_messages[name] = listener
+
+    def send_message(self, name, data=None, client_id=None):
+        from types import SimpleNamespace
+
+        import gevent
+
+        self.sent.append((name, data))
+        if self.reply is not None:
+            answer = SimpleNamespace(data={"id": data["id"], "indexes": self.reply})
+            gevent.spawn(self.custom_messages["loadspec_rows_reply"], self.environment, answer)
+
+
+def _two_pool_test(tmp_path: Path):
+    from loadspec._compiler import compile_spec
+    from loadspec._loader import load_spec_text
+
+    (tmp_path / "items.csv").write_text("id\n" + "".join(f"r{i}\n" for i in range(10)))
+    text = yaml.safe_dump({
+        "version": 1, "name": "pools", "host": "http://127.0.0.1:9",
+        "data": {"items": {"csv": "items.csv", "order": "unique", "on_exhausted": "recycle"},
+                 "picks": {"csv": "items.csv", "order": "random"}},
+        "scenarios": [{"name": "s", "steps": [{"name": "a", "get": "/{{ items.id }}/{{ picks.id }}"}]}],
+    })
+    return compile_spec(load_spec_text(text, "pools.yaml", base_dir=tmp_path), env={})
+
+
+def test_a_worker_takes_dealt_rows_and_keeps_random_picks_local(tmp_path):
+    from loadspec._distributed import attach_worker
+
+    test = _two_pool_test(tmp_path)
+    items, picks = test.cursors
+    local_pick = picks.source
+    runner = _FakeWorkerRunner(reply=[7, 3])
+    attach_worker(runner, test)
+    assert picks.source is local_pick
+    assert [items.next_row()["id"], items.next_row()["id"]] == ["r7", "r3"]
+    assert runner.sent == [("loadspec_rows", {"id": 1, "pool": "items", "count": 1})]  # one reply, two rows
+
+
+def test_a_master_that_sends_no_rows_stops_the_test_saying_so(tmp_path, monkeypatch):
+    from locust.exception import StopTest
+
+    from loadspec import _distributed
+
+    monkeypatch.setattr(_distributed, "ROW_TIMEOUT", 0.2)
+    test = _two_pool_test(tmp_path)
+    _distributed.attach_worker(_FakeWorkerRunner(reply=None), test)
+    message = "no rows of pool 'items' from the master within 0.2s"
+    with pytest.raises(StopTest, match=message):  # not PoolExhausted: the pool recycles, it never runs out
+        test.cursors[0].next_row()
+    assert test.run_log.stop_reason == message
+
+
+def test_exported_stages_become_a_working_load_shape(tmp_path):
+    spec = tmp_path / "stages.yaml"
+    spec.write_text(yaml.safe_dump({
+        "version": 1, "name": "stages", "host": "http://127.0.0.1:9",
+        "load": {"stages": [{"duration": "10s", "users": 4, "spawn_rate": 2}, {"duration": "5s", "users": 1}]},
+        "scenarios": [{"name": "s", "steps": [{"name": "a", "get": "/"}]}],
+    }))
+    target = export(tmp_path, spec)
+    probe = (f"import runpy\nns = runpy.run_path({str(target)!r})\nshape = ns['LoadspecStages']()\n"
+             "shape.get_run_time = lambda: 12.0\nprint(shape.tick(), [s.users for s in shape.stages])\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "(1, 1.0) [4, 1]"
 
 
 def test_export_inlines_every_file_the_spec_names(tmp_path):
