@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import fnmatch
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -39,7 +40,8 @@ from ._correlate import (
     sanitized_warning,
     token_fields,
 )
-from ._errors import HarError, InputFileError
+from ._errors import HarError, InputFileError, UsageError
+from ._units import parse_duration_option
 from .model import (
     HTTP_METHODS,
     Assertion,
@@ -186,6 +188,12 @@ def _seconds(value: float) -> str:
     return f"{value * 1000:.0f}ms" if value < 1 else f"{value:g}s"
 
 
+def _size_text(size: float) -> str:
+    """`10485` → `10.2 KB`, `536870912` → `512 MB`."""
+    amount, unit = (size / MB, "MB") if size >= MB else (size / 1024, "KB")
+    return f"{amount:.1f}".removesuffix(".0") + f" {unit}"
+
+
 def read_har(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
     """Read and check a HAR file; returns its `log`. Raises InputFileError or HarError."""
     file = Path(path)
@@ -199,7 +207,7 @@ def read_har(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[st
         raise InputFileError(f"{file}: is a folder, not a HAR file")
     if size > max_bytes:
         raise HarError(
-            f"{file}: {size / MB:.0f} MB is more than the {max_bytes / MB:.0f} MB loadspec reads from one HAR "
+            f"{file}: {_size_text(size)} is more than the {_size_text(max_bytes)} loadspec reads from one HAR "
             "file. Such files are mostly response bodies of images and videos: record a shorter session, "
             "or filter the DevTools request list (Fetch/XHR and Doc) before you export, or raise the limit "
             "with --max-har-size MB if this machine has the memory (about 5× the file size).")
@@ -253,7 +261,7 @@ def _json_problem(file: Path, text: str, exc: json.JSONDecodeError) -> str:
                 "the browser's DevTools saves with 'Save all as HAR'")
     if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
         return (f"{file}: the file is cut off: the JSON stops in the middle at line {exc.lineno} "
-                f"(after {len(text.encode('utf-8')) / 1024:.0f} KB). The export or the copy did not finish; "
+                f"(after {_size_text(len(text.encode('utf-8')))}). The export or the copy did not finish; "
                 "save the HAR again")
     return f"{file}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
 
@@ -270,7 +278,7 @@ class _Entry:
     method: str
     url: str
     parts: SplitResult
-    start: float | None
+    start: float  # seconds since the epoch; an entry without a readable time has the one before it
     elapsed: float
     status: int
     resource_type: str
@@ -285,12 +293,8 @@ def _pairs(value: Any) -> list[tuple[str, str]]:
     """HAR name/value pairs (headers, cookies, params), skipping malformed items."""
     if not isinstance(value, list):
         return []
-    try:
-        return [(item["name"], item["value"] if isinstance(item["value"], str) else
-                 ("" if item["value"] is None else str(item["value"]))) for item in value]
-    except (KeyError, TypeError):
-        return [(item["name"], "" if item.get("value") is None else str(item["value"])) for item in value
-                if isinstance(item, dict) and isinstance(item.get("name"), str)]
+    return [(item["name"], "" if item.get("value") is None else str(item["value"])) for item in value
+            if isinstance(item, dict) and isinstance(item.get("name"), str)]
 
 
 def _timestamp(raw: dict[str, Any]) -> float | None:
@@ -298,18 +302,22 @@ def _timestamp(raw: dict[str, Any]) -> float | None:
     if not isinstance(text, str) or not text:
         return None
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = HarEntry(raw).startTime  # haralyzer (dateutil) copes with the odder formats
-        if moment is None:
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = HarEntry(raw).startTime  # haralyzer (dateutil) copes with the odder formats
+            if moment is None:
+                return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    except (ValueError, OverflowError, TypeError):  # dateutil overflows on "99999999999999999999"
+        return None
 
 
 def _normalise(log: dict[str, Any], report: FileReport) -> list[_Entry]:
     entries: list[_Entry] = []
+    stamps: list[float | None] = []
     for position, raw in enumerate(log["entries"]):
         if not isinstance(raw, dict):
             report.dropped["malformed entry"] += 1
@@ -321,27 +329,33 @@ def _normalise(log: dict[str, Any], report: FileReport) -> list[_Entry]:
             report.dropped["malformed entry"] += 1
             report.warnings.append(f"entry #{position + 1} has no request method or URL; skipped")
             continue
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # e.g. "http://[::1/x": Invalid IPv6 URL
+            report.dropped["malformed entry"] += 1
+            report.warnings.append(f"entry #{position + 1} has a request URL that cannot be read ({exc}); skipped")
+            continue
         method = method.upper()
         response = raw.get("response") if isinstance(raw.get("response"), dict) else {}
         try:
             status = int(response.get("status") or 0)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             status = 0
         content = response.get("content") if isinstance(response.get("content"), dict) else {}
         mime = str(content.get("mimeType") or "").split(";")[0].strip().lower()
         elapsed = raw.get("time")
+        stamps.append(_timestamp(raw))
         entries.append(_Entry(
-            position=position, raw=raw, method=method, url=url.split("#", 1)[0], parts=urlsplit(url),
-            start=_timestamp(raw),
+            position=position, raw=raw, method=method, url=url.split("#", 1)[0], parts=parts, start=0.0,
             elapsed=float(elapsed) / 1000.0 if isinstance(elapsed, (int, float)) and elapsed > 0 else 0.0,
             status=status, resource_type=str(raw.get("_resourceType") or "").lower(), mime=mime,
             request_headers=_pairs(request.get("headers")), response_headers=_pairs(response.get("headers")),
         ))
-    last = 0.0
-    for entry in entries:  # entries without a time keep their place in the file
-        if entry.start is None:
-            entry.start = last
-        last = entry.start
+    # an entry without a readable time keeps its place in the file: it gets the time of the entry
+    # before it (the first known time for the entries before any)
+    previous = next((stamp for stamp in stamps if stamp is not None), 0.0)
+    for entry, stamp in zip(entries, stamps, strict=True):
+        entry.start = previous = stamp if stamp is not None else previous
     entries.sort(key=lambda e: (e.start, e.position))
     return entries
 
@@ -394,7 +408,10 @@ def _host_matcher(main: str, includes: Sequence[str]) -> Callable[[str], bool]:
     for item in includes:
         item = item.strip().lower()
         if "://" in item:
-            item = urlsplit(item).netloc
+            try:
+                item = urlsplit(item).netloc
+            except ValueError as exc:
+                raise UsageError(f"--include-host {item!r}: {exc}") from None
         if item:
             patterns.append(item.rstrip("/"))
 
@@ -465,10 +482,15 @@ class _Exchange:
 
 def _location(entry: _Entry) -> str:
     response = entry.raw.get("response") if isinstance(entry.raw.get("response"), dict) else {}
-    target = response.get("redirectURL") or ""
-    if not target:
+    target = response.get("redirectURL")
+    if not target or not isinstance(target, str):
         target = next((v for k, v in entry.response_headers if k.lower() == "location"), "")
-    return urljoin(entry.url, target).split("#", 1)[0] if target else ""
+    if not target:
+        return ""
+    try:
+        return urljoin(entry.url, target).split("#", 1)[0]
+    except ValueError:  # a target such as "http://[::1/x" leads nowhere the replay can go
+        return ""
 
 
 def _collapse(entries: list[_Entry], report: FileReport, allowed: Callable[[str], bool]) -> list[_Exchange]:
@@ -655,9 +677,13 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
     elif version not in ("1.1", "1.2"):
         report.warnings.append(f"HAR version {version}; read as HAR 1.2")
     report.entries = len(log["entries"])
+    earlier_warnings = len(report.warnings)
     entries = _normalise(log, report)
     if not entries:
-        raise HarError(f"{path}: none of the {report.entries} entries can be read (each lacks a request URL)")
+        problems = [warning.removesuffix("; skipped") for warning in report.warnings[earlier_warnings:]]
+        more = len(problems) - 3
+        raise HarError(f"{path}: none of the {report.entries} entries can be read: " + "; ".join(problems[:3])
+                       + (f"; and {more} more" if more > 0 else ""))
     _label_pages(entries)
     main = _main_host(entries)
     report.main_host = main
@@ -706,7 +732,7 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
     for index, (exchange, draft) in enumerate(zip(kept, drafts, strict=True)):
         think = None
         if index + 1 < len(kept) and options.max_think_time > 0:
-            gap = (kept[index + 1].first.start or 0.0) - ((exchange.last.start or 0.0) + exchange.last.elapsed)
+            gap = kept[index + 1].first.start - (exchange.last.start + exchange.last.elapsed)
             if gap >= options.think_time_threshold:
                 seconds = round(min(gap, options.max_think_time), 1) or 0.1
                 think = ThinkTime(seconds, seconds)
@@ -882,27 +908,20 @@ def _looks_sanitized(entries: list[_Entry], drafts: list[DraftRequest], response
 
 def options_from_args(args: Any) -> HarOptions:
     """HarOptions from parsed command-line arguments (missing options keep their defaults)."""
-    from ._errors import UsageError
-    from ._units import parse_duration
-
-    def seconds(option: str, text: Any, default: float) -> float:
-        if text is None:
-            return default
-        try:
-            return parse_duration(float(text) if re.fullmatch(r"\d+(\.\d+)?", str(text)) else str(text))
-        except ValueError as exc:
-            raise UsageError(f"{option}: {exc}") from None
-
     defaults = HarOptions()
+    threshold = parse_duration_option(getattr(args, "think_time_threshold", None), "--think-time-threshold")
+    cap = parse_duration_option(getattr(args, "max_think_time", None), "--max-think-time")
     size = getattr(args, "max_har_size", None)
+    if size is not None and not (math.isfinite(size) and size * MB >= 1):
+        raise UsageError(f"--max-har-size: {size:g} MB is not a limit; give a number of MB above 0, e.g. "
+                         f"--max-har-size 1024 (the default is {_size_text(defaults.max_bytes)})")
     return HarOptions(
         include_hosts=tuple(getattr(args, "include_host", None) or ()),
         exclude_urls=tuple(getattr(args, "exclude_url", None) or ()),
         correlate=not getattr(args, "no_correlate", False),
-        think_time_threshold=seconds("--think-time-threshold", getattr(args, "think_time_threshold", None),
-                                     defaults.think_time_threshold),
-        max_think_time=seconds("--max-think-time", getattr(args, "max_think_time", None), defaults.max_think_time),
-        max_bytes=int(size * MB) if size else defaults.max_bytes,
+        think_time_threshold=defaults.think_time_threshold if threshold is None else threshold,
+        max_think_time=defaults.max_think_time if cap is None else cap,
+        max_bytes=defaults.max_bytes if size is None else int(size * MB),
     )
 
 

@@ -211,6 +211,7 @@ def _add_har_options(parser: argparse.ArgumentParser) -> None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ._errors import InputFileError
     from ._har import import_har, options_from_args
     from ._loader import load_spec_text
     from ._yamlwriter import write_yaml
@@ -220,12 +221,16 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     text = write_yaml(result.spec, sources=[str(f) for f in args.files], notes=result.report.header_notes(),
                       output=Path(output).name if output else None)
     load_spec_text(text, output or "<converted>", base_dir=Path(output or ".").resolve().parent)
+    if output is not None:  # written before the summary: a summary is never followed by a failure
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"{output}: cannot write: {exc.strerror or exc}") from None
     summary = sys.stdout if output else sys.stderr
     print(result.report.render(), file=summary)
     if output is None:
         sys.stdout.write(text)
         return EXIT_PASSED
-    Path(output).write_text(text, encoding="utf-8")
     steps = sum(len(s.steps) for s in result.spec.scenarios)
     print(f"wrote {output}: {len(result.spec.scenarios)} scenario{'s' if len(result.spec.scenarios) != 1 else ''}, "
           f"{steps} step{'s' if steps != 1 else ''}", file=summary)

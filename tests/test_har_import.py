@@ -8,6 +8,7 @@ then checks what the user sees: the summary, the YAML, the exit code and the mes
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import time
@@ -562,6 +563,14 @@ def bad(tmp_path: Path, name: str, content: str | bytes) -> Path:
     ("emptylog.har", '{"log": {"version": "1.2", "entries": []}}', "the recording is empty (no entries)"),
     ("latin1.har", b'{"log": "caf\xe9"}', "not UTF-8 text"),
     ("broken.har", '{"log": {"version": "1.2", "entries": [}}', "not valid JSON at line 1, column 40"),
+    ("junk.har", '{"log": {"version": "1.2", "entries": ["junk", 5]}}',
+     "junk.har: none of the 2 entries can be read: entry #1 is not an object; entry #2 is not an object\n"),
+    ("nourl.har", json.dumps({"log": {"version": "1.2", "entries": [{"request": {"method": "GET"}}] * 5}}),
+     "none of the 5 entries can be read: entry #1 has no request method or URL; entry #2 has no request "
+     "method or URL; entry #3 has no request method or URL; and 2 more\n"),
+    ("ipv6.har", json.dumps({"log": {"version": "1.2", "entries": [{"request": {"method": "GET",
+                                                                              "url": "http://[::1/x"}}]}}),
+     "none of the 1 entries can be read: entry #1 has a request URL that cannot be read (Invalid IPv6 URL)\n"),
 ])
 def test_bad_files_get_one_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
                                          content: str | bytes, message: str) -> None:
@@ -569,6 +578,96 @@ def test_bad_files_get_one_clear_message(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 2
     assert message in err
     assert "Traceback" not in out + err
+
+
+def test_unwritable_output_is_one_clear_message_and_no_summary(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = convert(capsys, str(RECORDINGS / "session.har"), "-o", str(tmp_path / "missing" / "s.yaml"))
+    assert (code, out) == (2, "")
+    assert err == f"error: {tmp_path / 'missing' / 's.yaml'}: cannot write: No such file or directory\n"
+    code, out, err = convert(capsys, str(RECORDINGS / "session.har"), "-o", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == f"error: {tmp_path}: cannot write: Is a directory\n"
+
+
+MALFORMED = {  # what a broken exporter or a hand edit leaves in an entry, and what the import makes of it
+    "header name not text": {"request": {"headers": [{"name": 1, "value": "x"}, {"name": "X-Kept", "value": "k"},
+                                                     {"value": "nameless"}, "junk"]},
+                             "response": {"headers": [{"name": None, "value": "a=1"}]}},
+    "redirectURL not text": {"response": {"status": 302, "redirectURL": 5,
+                                          "headers": [{"name": "Location", "value": "/api/next"}]}},
+    "redirect to an unreadable URL": {"response": {"status": 302, "redirectURL": "http://[::1/x", "headers": []}},
+    "date out of range": {"startedDateTime": "99999999999999999999"},
+    "date not a date": {"startedDateTime": "yesterday at noon"},
+    "date with month 13": {"startedDateTime": "2026-13-45T00:00:00Z"},
+    "date with offset +25:00": {"startedDateTime": "2026-01-01T00:00:00+25:00"},
+    "status not a number": {"response": {"status": math.inf}},  # json writes Infinity, which json reads back
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_entry_fields_are_ignored_without_a_traceback(case: str, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    first = entry("GET", f"{HOST}/api/first", at=0.0, headers={"X-Kept": "k"})
+    for part, fields in MALFORMED[case].items():
+        if isinstance(fields, dict):
+            first[part].update(fields)
+        else:
+            first[part] = fields
+    later = [entry("GET", f"{HOST}/api/{name}", at=at, headers={"X-Kept": "k"})
+             for name, at in (("next", 0.1), ("last", 0.2), ("unrecorded", 0.3))]
+    path = har_file(tmp_path, "malformed.har", [first, *later])
+    code, out, err = convert(capsys, str(path), "-o", str(tmp_path / "m.yaml"))
+    assert code == 0, err
+    assert "Traceback" not in out + err
+    steps = {s.name: s for s in steps_of(load_spec(tmp_path / "m.yaml"))}
+    if case == "redirectURL not text":  # the Location header is read instead
+        assert list(steps) == ["GET /api/first", "GET /api/last", "GET /api/unrecorded"]
+        assert "GET /api/first → 200 /api/next" in out
+    elif case == "redirect to an unreadable URL":  # read like a redirect without a target: its status is asserted
+        assert list(steps) == ["GET /api/first", "GET /api/next", "GET /api/last", "GET /api/unrecorded"]
+        assert predicates(steps["GET /api/first"].assertions[0].predicates) == [("eq", 302)]
+        assert "redirects collapsed" not in out
+    elif case == "status not a number":  # read as status 0: dropped as aborted
+        assert list(steps) == ["GET /api/next", "GET /api/last", "GET /api/unrecorded"]
+        assert "dropped    1  aborted or blocked (status 0)" in out
+    else:
+        assert list(steps) == ["GET /api/first", "GET /api/next", "GET /api/last", "GET /api/unrecorded"]
+    assert all(s.think_time is None for s in steps.values())  # an unreadable date adds no pause
+    assert all(s.headers == {} for s in steps.values())  # X-Kept (sent by every step) went to defaults
+    assert load_spec(tmp_path / "m.yaml").defaults.headers == {"X-Kept": "k"}
+
+
+def test_an_unreadable_url_drops_its_entry_with_a_warning(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    bad_url = entry("GET", f"{HOST}/api/x", at=0.1)
+    bad_url["request"]["url"] = "http://[::1/x"
+    path = har_file(tmp_path, "ipv6.har", [entry("GET", f"{HOST}/api/a"), bad_url, entry("GET", f"{HOST}/api/b")])
+    code, out, err = convert(capsys, str(path), "-o", str(tmp_path / "i.yaml"))
+    assert code == 0, err
+    assert "3 entries → 2 steps" in out and "dropped    1  malformed entry" in out
+    assert "warning: entry #2 has a request URL that cannot be read (Invalid IPv6 URL); skipped" in out
+
+
+def test_entries_without_a_time_keep_their_place_and_add_no_pause(tmp_path: Path) -> None:
+    undated = entry("GET", f"{HOST}/api/undated")
+    del undated["startedDateTime"]
+    bad_date = entry("GET", f"{HOST}/api/bad-date")
+    bad_date["startedDateTime"] = "99999999999999999999"
+    path = har_file(tmp_path, "dates.har", [
+        undated,  # before any dated entry: it gets the first time of the recording
+        entry("GET", f"{HOST}/api/a", at=100.0),
+        bad_date,  # gets the time of the entry before it
+        entry("GET", f"{HOST}/api/b", at=100.2),
+        entry("GET", f"{HOST}/api/c", at=102.0),
+    ])
+    result = import_har([path])
+    steps = steps_of(result.spec)
+    assert [s.name for s in steps] == ["GET /api/undated", "GET /api/a", "GET /api/bad-date", "GET /api/b",
+                                       "GET /api/c"]
+    assert [(s.think_time.minimum, s.think_time.maximum) if s.think_time else None for s in steps] == [
+        None, None, None, (1.8, 1.8), None]
+    assert result.report.files[0].pauses == [1.8]
 
 
 def test_truncated_recording(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -616,9 +715,23 @@ def test_entries_missing_optional_fields_are_read_or_skipped_with_a_warning(
 
 
 def test_size_guard(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = convert(capsys, str(RECORDINGS / "session.har"), "--max-har-size", "0.01")
-    assert code == 2
-    assert "is more than the 0 MB loadspec reads from one HAR file" in err and "--max-har-size" in err
+    code, out, err = convert(capsys, str(RECORDINGS / "session.har"), "--max-har-size", "0.01")
+    assert code == 2 and out == ""
+    assert "session.har: 42.3 KB is more than the 10.2 KB loadspec reads from one HAR file" in err
+    assert "raise the limit with --max-har-size MB" in err
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "0.0000001", "nan", "inf"])
+def test_size_limit_must_be_above_zero(capsys: pytest.CaptureFixture[str], size: str) -> None:
+    code, out, err = convert(capsys, str(RECORDINGS / "session.har"), f"--max-har-size={size}")
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: --max-har-size: {float(size):g} MB is not a limit; give a number of MB above 0")
+    assert "(the default is 512 MB)" in err and "Traceback" not in err
+
+
+def test_an_unreadable_include_host_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = convert(capsys, str(RECORDINGS / "session.har"), "--include-host", "http://[::1")
+    assert (code, out, err) == (2, "", "error: --include-host 'http://[::1': Invalid IPv6 URL\n")
 
 
 def test_a_200_mb_recording_converts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
