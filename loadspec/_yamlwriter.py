@@ -14,12 +14,14 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import yaml
 
 from . import __version__
+from ._units import parse_duration, parse_milliseconds
 from .model import (
     INLINE_QUERIES,
     Assertion,
@@ -44,6 +46,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _PLAIN_BLOCK = re.compile(r"^[A-Za-z0-9_/.(<$^\\=+~;][^\x00-\x1f\x7f#'\"`]*$")
 _PLAIN_FLOW = re.compile(r"^[A-Za-z0-9_/.(<$^\\=+~;][^\x00-\x1f\x7f#'\"`,\[\]{}]*$")
 _ENV = re.compile(r"\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_FLOATS = yaml.SafeDumper(None)  # only its represent_float: `1.0e-07`, `.inf`, which YAML reads as floats
 
 
 # --- scalars --------------------------------------------------------------------------------------
@@ -60,7 +63,7 @@ def scalar(value: Any, *, flow: bool = False) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return json.dumps(value) if value == value and value not in (float("inf"), float("-inf")) else ".nan"
+        return _FLOATS.represent_float(value).value
     text = str(value)
     if _plain(text, flow):
         return text
@@ -149,11 +152,19 @@ def _comment(line: str, comment: str | None) -> str:
     return f"{line.ljust(COMMENT_COLUMN - 1)} # {comment}" if len(line) < COMMENT_COLUMN - 1 else f"{line}  # {comment}"
 
 
+def _decimal(number: float) -> str:
+    """A number without an exponent, with every digit of its repr: `1e-07` → `0.0000001`, `2.0` → `2`."""
+    return format(Decimal(repr(float(number))), "f").removesuffix(".0")
+
+
 def duration(seconds: float) -> str:
-    """`0.6` → `600ms`, `2` → `2s`, `90` → `90s`."""
+    """`0.6` → `600ms`, `2` → `2s`, `1209600` → `1209600s`, `0.7` → `0.7s`: always the text that
+    `parse_duration` reads back as exactly `seconds` (milliseconds where that holds, for short ones)."""
     if 0 < seconds < 1:
-        return f"{round(seconds * 1000):d}ms"
-    return f"{seconds:g}s"
+        text = f"{_decimal(round(seconds * 1000, 6))}ms"
+        if parse_duration(text) == seconds:
+            return text
+    return f"{_decimal(seconds)}s"
 
 
 def _think(think: ThinkTime) -> str:
@@ -423,7 +434,8 @@ def _predicate_value(predicate: Predicate, kind: str) -> Any:
     value = predicate.value
     if kind == "duration" and predicate.op in ("eq", "ne", "gt", "gte", "lt", "lte") and isinstance(
             value, (int, float)):
-        return f"{value:g}ms"
+        text = f"{_decimal(value)}ms"
+        return text if parse_milliseconds(text) == value else value  # a bare number is milliseconds, exactly
     if predicate.op == "length" and isinstance(value, list):
         return {p.op: _predicate_value(p, "length") for p in value}
     return value

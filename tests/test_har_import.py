@@ -20,9 +20,10 @@ import yaml
 
 from loadspec._har import HarOptions, clean_headers, import_har, templated_path
 from loadspec._loader import load_spec, load_spec_text
-from loadspec._yamlwriter import scalar, write_yaml
+from loadspec._units import parse_duration
+from loadspec._yamlwriter import duration, scalar, write_yaml
 from loadspec.cli import main
-from loadspec.model import RequestStep, Spec
+from loadspec.model import GroupStep, LoopStep, RequestStep, Spec, Step
 
 RECORDINGS = Path(__file__).parent / "harapp" / "recordings"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -98,16 +99,23 @@ def predicates(items: list[Any]) -> list[tuple[str, Any]]:
 
 def project(spec: Spec) -> dict[str, Any]:
     """Everything the importer decides, without source positions (for round-trip comparisons)."""
-    def step(s: RequestStep) -> tuple[Any, ...]:
+    def assertion(a: Any) -> tuple[Any, ...]:
+        return (a.query.kind, a.query.selector, predicates(a.predicates))
+
+    def step(s: Step) -> tuple[Any, ...]:
+        if isinstance(s, LoopStep):
+            return ("loop", s.count, s.over, s.as_name, [step(c) for c in s.steps])
+        if isinstance(s, GroupStep):
+            return ("group", s.name, [step(c) for c in s.steps])
         return (s.name, s.method, s.url, s.headers, s.params, (s.body.kind, s.body.value) if s.body else None,
                 s.allow_redirects, (s.think_time.minimum, s.think_time.maximum) if s.think_time else None,
-                s.timeout, s.verify_tls, s.probability, s.on_fail,
+                s.timeout, s.verify_tls, s.probability, s.on_fail, assertion(s.when) if s.when else None,
                 [(c.name, c.query.kind, c.query.selector, c.pick, c.has_default, c.default) for c in s.captures],
-                [(a.query.kind, a.query.selector, predicates(a.predicates)) for a in s.assertions])
+                [assertion(a) for a in s.assertions])
     return {"name": spec.name, "host": spec.host, "defaults": spec.defaults, "variables": spec.variables,
-            "load": spec.load, "thresholds": [(t.text, t.step, t.abort_on_fail) for t in spec.thresholds],
-            "scenarios": [(sc.name, sc.weight, [step(s) for s in sc.setup if isinstance(s, RequestStep)],
-                           [step(s) if isinstance(s, RequestStep) else repr(type(s)) for s in sc.steps])
+            "load": spec.load, "thresholds": [(t.text, t.step, t.abort_on_fail, t.delay_abort_eval)
+                                              for t in spec.thresholds],
+            "scenarios": [(sc.name, sc.weight, [step(s) for s in sc.setup], [step(s) for s in sc.steps])
                           for sc in spec.scenarios]}
 
 
@@ -784,6 +792,77 @@ def test_scalars_read_back_as_the_same_string(value: str) -> None:
     for text in (scalar(value), scalar(value, flow=True)):
         assert yaml.safe_load(f"k: {text}") == {"k": value}, text
         assert yaml.safe_load(f"k: [{scalar(value, flow=True)}]") == {"k": [value]}
+
+
+NUMBERS = [0, -3, 10**20, -(10**20), 0.1, -2.5, 1.0, 1e-7, 2.5e-5, 1e16, 1e300, -1e-300, math.inf, -math.inf,
+           math.nan]
+
+
+@pytest.mark.parametrize("value", NUMBERS, ids=repr)
+def test_numbers_read_back_as_the_same_number_and_type(value: float) -> None:
+    spec = "version: 1\nname: n\nvariables: {block: %s, inline: [%s]}\nscenarios:\n  - name: s\n    steps:\n" \
+           "      - {name: a, get: /}\n"
+    for loaded in (yaml.safe_load(f"k: {scalar(value)}")["k"], yaml.safe_load(f"k: [{flow_number(value)}]")["k"][0],
+                   *load_spec_text(spec % (scalar(value), flow_number(value)), "n.yaml").variables.values()):
+        if isinstance(loaded, list):
+            loaded = loaded[0]
+        assert type(loaded) is type(value), scalar(value)
+        assert loaded == value or (math.isnan(value) and math.isnan(loaded)), scalar(value)
+
+
+def flow_number(value: float) -> str:
+    return scalar(value, flow=True)
+
+
+@pytest.mark.parametrize("seconds", [1209600, 0.0004, 0.00001, 0.6, 0.7, 0.5, 1.5, 90, 10.0, 123456789.123, 0])
+def test_durations_read_back_as_the_same_number(seconds: float) -> None:
+    text = duration(seconds)
+    assert parse_duration(text) == seconds, text
+    assert "e" not in text.lower().removesuffix("s").removesuffix("m"), text
+
+
+def test_large_and_small_durations_round_trip_through_a_spec(tmp_path: Path) -> None:
+    text = """version: 1
+name: durations
+load: {users: 1, spawn_rate: 1, duration: 1209600s, pacing: 0.7s}
+defaults: {timeout: 0.4ms, think_time: 100000s..1209600s}
+thresholds:
+  - {check: p95 < 500ms, abort_on_fail: true, delay_abort_eval: 1209600s}
+scenarios:
+  - name: s
+    steps:
+      - name: a
+        get: /
+        timeout: 123456789.123s
+        think_time: 0.01ms
+        assert:
+          - {duration: {lt: 1234567.891ms, gte: 0.0001ms}}
+          - {duration: {lt: 1234567ms}}
+"""
+    spec = load_spec_text(text, "d.yaml", base_dir=tmp_path)
+    written = write_yaml(spec)
+    assert "e+" not in written and "e-" not in written.replace("-e-", "")
+    again = load_spec_text(written, "d.yaml", base_dir=tmp_path)
+    assert project(again) == project(spec)
+    assert (again.defaults.timeout, again.defaults.think_time) == (spec.defaults.timeout, spec.defaults.think_time)
+
+
+def test_json_numbers_of_a_recording_keep_their_type_and_value(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    body = {"tiny": 1e-7, "huge": 1e300, "big": 10**20, "inf": math.inf, "tenth": 0.1, "negative": -2.5,
+            "whole": 3.0, "count": 7, "nested": [1e-7, {"x": 2.5e-5}]}
+    path = har_file(tmp_path, "numbers.har", [
+        entry("POST", f"{HOST}/api/measure", request=body),
+        entry("POST", f"{HOST}/api/measure", request="a=1", request_mime="application/x-www-form-urlencoded", at=0.1),
+    ])
+    out = tmp_path / "numbers.yaml"
+    assert convert(capsys, str(path), "-o", str(out))[0] == 0
+    imported = import_har([path]).spec
+    again = load_spec(out)
+    assert project(again) == project(imported)
+    sent = steps_of(again)[0].body
+    assert sent is not None and sent.value == body
+    assert [type(v) for v in sent.value.values()] == [type(v) for v in body.values()]
 
 
 @pytest.mark.parametrize("example", ["checkout.yaml", "authenticated_api.yaml", "shopping_journey.yaml",
