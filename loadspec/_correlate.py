@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ._queries import QueryError, ResponseView, compile_capture
+from ._queries import QueryError, ResponseView, compile_capture, response_cookies
 from ._templates import BUILTIN_VARIABLES
 from .model import Capture, Query
 
@@ -38,8 +38,6 @@ class RecordedResponse:
     text: str | None
     mime: str = ""
     url: str = ""
-    _json: Any = field(default=None, repr=False)
-    _json_done: bool = field(default=False, repr=False)
     _view: Any = field(default=None, repr=False)
 
     def view(self) -> ResponseView:
@@ -49,16 +47,14 @@ class RecordedResponse:
         return self._view
 
     def json(self) -> Any:
-        """The body parsed as JSON, or None (parsed at most once)."""
-        if not self._json_done:
-            self._json_done = True
-            text = self.text
-            if text and ("json" in self.mime or text.lstrip()[:1] in ("{", "[")):
-                try:
-                    self._json = json.loads(text)
-                except ValueError:
-                    self._json = None
-        return self._json
+        """The body parsed as JSON (by the view, so at most once), or None."""
+        text = self.text
+        if not text or not ("json" in self.mime or text.lstrip()[:1] in ("{", "[")):
+            return None
+        try:
+            return self.view().json()
+        except QueryError:
+            return None
 
 
 @dataclass
@@ -103,15 +99,17 @@ class Secret:
     where: list[str] = field(default_factory=list)
 
 
+SECRET_PREFIX = "LOADSPEC_"
+
+
 class SecretRegistry:
     """Env variable names for recorded credentials, shared by every file of one import."""
 
-    def __init__(self, prefix: str = "LOADSPEC_"):
-        self.prefix = prefix
+    def __init__(self) -> None:
         self.by_name: dict[str, Secret] = {}
 
     def name_for(self, key: str, value: str, where: str) -> str:
-        base = self.prefix + (re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_").upper() or "SECRET")
+        base = SECRET_PREFIX + (re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_").upper() or "SECRET")
         candidate, n = base, 2
         while candidate in self.by_name and self.by_name[candidate].value != value:
             candidate, n = f"{base}_{n}", n + 1
@@ -120,8 +118,10 @@ class SecretRegistry:
             secret.where.append(where)
         return candidate
 
-    def values(self) -> dict[str, str]:
-        return {name: secret.value for name, secret in self.by_name.items()}
+
+def env_template(env: str) -> str:
+    """`{{ env.NAME }}`: how a recorded credential is written."""
+    return "{{ env." + env + " }}"
 
 
 @dataclass
@@ -129,7 +129,6 @@ class CorrelationResult:
     """What correlation found in one recording."""
 
     correlations: list[Correlation] = field(default_factory=list)
-    client_generated: int = 0
 
 
 # --- what looks like a dynamic value ----------------------------------------------------------
@@ -274,6 +273,15 @@ def jmespath_of(path: Sequence[str | int]) -> str:
     return out or "@"
 
 
+def _json_leaves(data: Any) -> Iterator[tuple[str, str, str]]:
+    """(value, JMESPath, name) of the dynamic-looking leaves of a JSON document; the name is the
+    nearest object key on the way to the leaf."""
+    leaves: list[tuple[str, list[str | int]]] = []
+    _walk_json(data, [], leaves, [JSON_LEAVES_MAX])
+    for value, path in leaves:
+        yield value, jmespath_of(path), next((str(p) for p in reversed(path) if isinstance(p, str)), "value")
+
+
 def _walk_json(value: Any, path: list[str | int], out: list[tuple[str, list[str | int]]], budget: list[int]) -> None:
     if budget[0] <= 0:
         return
@@ -332,14 +340,15 @@ def _html_offers(text: str) -> Iterator[tuple[str, Offer]]:
         yield value, Offer("regex", pattern, f"{what} {key_raw}", key_raw)
 
 
+def set_cookies(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """The cookies recorded response headers set, read by the engine's own code."""
+    return response_cookies(_Replayed(RecordedResponse(0, headers, None)))
+
+
 def _cookie_offers(response: RecordedResponse) -> Iterator[tuple[str, Offer]]:
-    for key, raw in response.headers:
-        if key.lower() != "set-cookie":
-            continue
-        pair = raw.split(";", 1)[0]
-        name, sep, value = pair.partition("=")
-        if sep and looks_dynamic(value.strip()):
-            yield value.strip(), Offer("cookie", name.strip(), f"cookie {name.strip()}", name.strip())
+    for name, value in response_cookies(response.view().response).items():
+        if looks_dynamic(value):
+            yield value, Offer("cookie", name, f"cookie {name}", name)
 
 
 def _text_pattern(text: str, value: str) -> Iterator[str]:
@@ -431,9 +440,7 @@ class Correlator:
                 found.append(_Atom(decoded, "URL", previous, previous))
                 if not looks_dynamic(decoded):
                     previous = decoded
-        for name, value in draft.params:
-            for item in value if isinstance(value, list) else [value]:
-                found.extend(self._string_atoms(str(item), f"query {name}", str(name)))
+        found.extend(self._pair_atoms(draft.params, "query"))
         for name, value in draft.headers:
             lowered = name.lower()
             if lowered in ("authorization", "proxy-authorization"):
@@ -443,20 +450,20 @@ class Correlator:
                 continue
             found.extend(self._string_atoms(value, f"header {name}", name))
         if draft.body_kind == "form":
-            for name, value in draft.body:
-                for item in value if isinstance(value, list) else [value]:
-                    found.extend(self._string_atoms(str(item), f"form {name}", str(name)))
+            found.extend(self._pair_atoms(draft.body, "form"))
         elif draft.body_kind == "json":
-            leaves: list[tuple[str, list[str | int]]] = []
-            _walk_json(draft.body, [], leaves, [JSON_LEAVES_MAX])
-            for value, path in leaves:
-                key = next((str(p) for p in reversed(path) if isinstance(p, str)), "value")
-                found.append(_Atom(value, f"JSON {jmespath_of(path)}", key))
+            found.extend(_Atom(value, f"JSON {selector}", key) for value, selector, key in _json_leaves(draft.body))
         elif draft.body_kind == "raw" and isinstance(draft.body, str):
             for token in _TOKEN.findall(draft.body[:TEXT_SEARCH_MAX]):
                 if looks_dynamic(token):
                     found.append(_Atom(token, "body", "value"))
         return [atom for atom in found if atom.key.lower() not in _IGNORED_KEYS and not is_secret_key(atom.key)]
+
+    def _pair_atoms(self, pairs: list[list[Any]], kind: str) -> Iterator[_Atom]:
+        """Atoms of query parameters or form fields (`kind` query | form); a value may be a list."""
+        for name, value in pairs:
+            for item in value if isinstance(value, list) else [value]:
+                yield from self._string_atoms(str(item), f"{kind} {name}", str(name))
 
     def _string_atoms(self, text: str, where: str, key: str) -> list[_Atom]:
         if looks_dynamic(text):
@@ -479,11 +486,8 @@ class Correlator:
 
         data = response.json()
         if data is not None:
-            leaves: list[tuple[str, list[str | int]]] = []
-            _walk_json(data, [], leaves, [JSON_LEAVES_MAX])
-            for value, path in leaves:
-                key = next((str(p) for p in reversed(path) if isinstance(p, str)), "value")
-                add(value, Offer("json", jmespath_of(path), f"JSON {jmespath_of(path)}", key))
+            for value, selector, key in _json_leaves(data):
+                add(value, Offer("json", selector, f"JSON {selector}", key))
         seen: dict[str, int] = {}
         for name, _ in response.headers:
             seen[name.lower()] = seen.get(name.lower(), 0) + 1
@@ -552,32 +556,34 @@ class Correlator:
     # -- the pass ----------------------------------------------------------------------------
 
     def run(self) -> CorrelationResult:
-        """Correlate every draft in order, then replace credentials by env templates."""
-        all_atoms = [self.atoms(d) for d in self.drafts] if self.enabled else [[] for _ in self.drafts]
+        """Correlate every draft in order (when enabled), then replace credentials by env templates."""
+        if not self.enabled:
+            for draft in self.drafts:
+                self._secrets(draft)
+            return self.result
+        all_atoms = [self.atoms(d) for d in self.drafts]
         for index, atoms in enumerate(all_atoms):
             for atom in atoms:
                 self.uses.setdefault(atom.value, []).append(index)
-            url = self._whole_url_value(self.drafts[index]) if self.enabled else None
+            url = self._whole_url_value(self.drafts[index])
             if url:
                 self.uses.setdefault(url, []).append(index)
         for index, draft in enumerate(self.drafts):
             self._current = index
-            if self.enabled:
-                mapping: dict[str, str] = {}
-                for atom in all_atoms[index]:
-                    if atom.value not in mapping:
-                        variable = self.resolve(atom, index)
-                        if not variable:
-                            continue
-                        mapping[atom.value] = variable
-                    self._note_use(atom.value, draft, atom)
-                if not any(atom.where == "URL" and atom.value in mapping for atom in all_atoms[index]):
-                    self._whole_url(draft, index)
-                if mapping:
-                    apply_templates(draft, {value: "{{ " + name + " }}" for value, name in mapping.items()})
+            mapping: dict[str, str] = {}
+            for atom in all_atoms[index]:
+                if atom.value not in mapping:
+                    variable = self.resolve(atom, index)
+                    if not variable:
+                        continue
+                    mapping[atom.value] = variable
+                self._note_use(atom.value, draft, atom)
+            if not any(atom.where == "URL" and atom.value in mapping for atom in all_atoms[index]):
+                self._whole_url(draft, index)
+            if mapping:
+                apply_templates(draft, {value: "{{ " + name + " }}" for value, name in mapping.items()})
             self._secrets(draft)
-            if self.enabled:
-                self.index_response(index)
+            self.index_response(index)
         self.result.correlations = sorted(self.records.values(), key=lambda c: (c.producer, c.variable))
         return self.result
 
@@ -600,7 +606,6 @@ class Correlator:
             return None
         producer, offer = found
         if any(use <= producer for use in uses):
-            self.result.client_generated += 1
             return None  # the client sent it before any response had it: not the server's value
         last_use = max(uses) if uses else index
         name = self.choose_name(offer, atom, producer, last_use)
@@ -647,20 +652,11 @@ class Correlator:
         for header in draft.headers:
             name, value = header
             if is_secret_header(name) and "{{" not in value and value:
-                env = self.secrets.name_for(name, value, f"header {name} of {label}")
-                header[1] = "{{ env." + env + " }}"
+                header[1] = env_template(self.secrets.name_for(name, value, f"header {name} of {label}"))
                 secret_values[value] = header[1]
-        for pair in draft.params:
-            if is_secret_key(str(pair[0])) and isinstance(pair[1], str) and pair[1] and "{{" not in pair[1]:
-                env = self.secrets.name_for(str(pair[0]), pair[1], f"query {pair[0]} of {label}")
-                secret_values[pair[1]] = "{{ env." + env + " }}"
-                pair[1] = secret_values[pair[1]]
+        self._pair_secrets(draft.params, "query", label, secret_values)
         if draft.body_kind == "form":
-            for pair in draft.body:
-                if is_secret_key(str(pair[0])) and isinstance(pair[1], str) and pair[1] and "{{" not in pair[1]:
-                    env = self.secrets.name_for(str(pair[0]), pair[1], f"form {pair[0]} of {label}")
-                    secret_values[pair[1]] = "{{ env." + env + " }}"
-                    pair[1] = secret_values[pair[1]]
+            self._pair_secrets(draft.body, "form", label, secret_values)
         elif draft.body_kind == "json":
             draft.body = self._json_secrets(draft.body, label, secret_values, "")
         if secret_values and draft.body_kind == "raw" and isinstance(draft.body, str):
@@ -668,14 +664,21 @@ class Correlator:
                 if len(value) >= 4:
                     draft.body = draft.body.replace(value, template)
 
+    def _pair_secrets(self, pairs: list[list[Any]], kind: str, label: str, found: dict[str, str]) -> None:
+        """Password-like query parameters or form fields (`kind` query | form) become env templates."""
+        for pair in pairs:
+            key, value = str(pair[0]), pair[1]
+            if is_secret_key(key) and isinstance(value, str) and value and "{{" not in value:
+                found[value] = env_template(self.secrets.name_for(key, value, f"{kind} {key} of {label}"))
+                pair[1] = found[value]
+
     def _json_secrets(self, value: Any, label: str, found: dict[str, str], key: str) -> Any:
         if isinstance(value, dict):
             return {k: self._json_secrets(v, label, found, str(k)) for k, v in value.items()}
         if isinstance(value, list):
             return [self._json_secrets(v, label, found, key) for v in value]
         if isinstance(value, str) and value and key and is_secret_key(key) and "{{" not in value:
-            env = self.secrets.name_for(key, value, f"JSON {key} of {label}")
-            found[value] = "{{ env." + env + " }}"
+            found[value] = env_template(self.secrets.name_for(key, value, f"JSON {key} of {label}"))
             return found[value]
         return value
 
@@ -713,43 +716,31 @@ def _substitute(text: str, ordered: list[str], table: dict[str, str]) -> str:
 
 def apply_templates(draft: DraftRequest, mapping: dict[str, str]) -> None:
     """Replace every occurrence of the mapped values in the draft's URL, query, headers and body."""
-    table = mapping
     ordered = sorted(mapping, key=len, reverse=True)
 
     def sub(text: str) -> str:
-        return _substitute(text, ordered, table)
+        return _substitute(text, ordered, mapping)
 
     segments = draft.path.split("/")
     for index, segment in enumerate(segments):
         decoded = unquote(segment)
-        if decoded in table:
-            segments[index] = table[decoded]
-            draft.segment_names[index] = table[decoded][3:-3]
+        if decoded in mapping:
+            segments[index] = mapping[decoded]
+            draft.segment_names[index] = mapping[decoded][3:-3]
         elif segment and any(value in decoded for value in ordered):
             replaced = sub(decoded)
             segments[index] = "".join(p if p.startswith("{{") else quote(p, safe="-._~!$&'()*+,;=:@%")
                                       for p in _TEMPLATE_PART.split(replaced))
             draft.segment_names[index] = re.sub(r"\{\{ (.*?) \}\}", r"{\1}", replaced)
     draft.path = "/".join(segments)
-    for pair in draft.params:
-        pair[1] = [_sub_value(v, table, sub) for v in pair[1]] if isinstance(pair[1], list) else _sub_value(
-            pair[1], table, sub)
     for header in draft.headers:
         header[1] = sub(header[1])
-    if draft.body_kind == "form":
-        for pair in draft.body:
-            pair[1] = [_sub_value(v, table, sub) for v in pair[1]] if isinstance(pair[1], list) else _sub_value(
-                pair[1], table, sub)
-    elif draft.body_kind == "json":
-        draft.body = _sub_json(draft.body, table, sub)
+    for pair in draft.params + (draft.body if draft.body_kind == "form" else []):
+        pair[1] = _sub_json(pair[1], mapping, sub)
+    if draft.body_kind == "json":
+        draft.body = _sub_json(draft.body, mapping, sub)
     elif draft.body_kind == "raw" and isinstance(draft.body, str):
         draft.body = sub(draft.body)
-
-
-def _sub_value(value: Any, table: dict[str, str], sub: Any) -> Any:
-    if isinstance(value, str):
-        return table[value] if value in table else sub(value)
-    return value
 
 
 def _sub_json(value: Any, table: dict[str, str], sub: Any) -> Any:
@@ -812,10 +803,12 @@ __all__ = [
     "Secret",
     "SecretRegistry",
     "apply_templates",
+    "env_template",
     "is_secret_header",
     "is_secret_key",
     "looks_dynamic",
     "sanitized_warning",
+    "set_cookies",
     "token_fields",
     "verify",
 ]

@@ -38,10 +38,12 @@ from ._correlate import (
     is_secret_key,
     looks_dynamic,
     sanitized_warning,
+    set_cookies,
     token_fields,
 )
 from ._errors import HarError, InputFileError, UsageError
 from ._units import parse_duration_option
+from ._yamlwriter import duration
 from .model import (
     HTTP_METHODS,
     Assertion,
@@ -87,7 +89,6 @@ class FileReport:
     other_hosts: Counter[str] = field(default_factory=Counter)
     pauses: list[float] = field(default_factory=list)
     correlations: list[tuple[str, str, list[str]]] = field(default_factory=list)  # var, source, uses
-    client_generated: int = 0
     warnings: list[str] = field(default_factory=list)
     sanitized: str | None = None
 
@@ -138,8 +139,8 @@ class ImportReport:
                 if report.pauses:
                     total = sum(report.pauses)
                     out.append(f"  think time: {len(report.pauses)} pause{'s' if len(report.pauses) != 1 else ''}, "
-                               f"{total:.1f}s in all (gaps ≥ {_seconds(self.options.think_time_threshold)}, "
-                               f"capped at {_seconds(self.options.max_think_time)})")
+                               f"{total:.1f}s in all (gaps ≥ {duration(self.options.think_time_threshold)}, "
+                               f"capped at {duration(self.options.max_think_time)})")
                 if not self.options.correlate:
                     out.append("  correlation: off (--no-correlate): dynamic values are replayed as recorded")
                 elif report.correlations:
@@ -174,18 +175,18 @@ class ImportReport:
 
 @dataclass
 class HarImport:
-    """The result of an import: the Spec, the recorded credentials (env name → value), the summary."""
+    """The result of an import: the Spec and the summary (which lists the recorded credentials)."""
 
     spec: Spec
-    secrets: dict[str, str]
     report: ImportReport
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        """The recorded credentials: env variable name → recorded value."""
+        return {secret.env: secret.value for secret in self.report.secrets}
 
 
 # --- reading ------------------------------------------------------------------------------------
-
-
-def _seconds(value: float) -> str:
-    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:g}s"
 
 
 def _size_text(size: float) -> str:
@@ -196,7 +197,11 @@ def _size_text(size: float) -> str:
 
 def read_har(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
     """Read and check a HAR file; returns its `log`. Raises InputFileError or HarError."""
-    file = Path(path)
+    return _read_har(Path(path), max_bytes).har_data
+
+
+def _read_har(file: Path, max_bytes: int) -> HarParser:
+    """Read and check a HAR file into haralyzer's parser (its `har_data` is the `log`)."""
     try:
         size = file.stat().st_size
     except FileNotFoundError:
@@ -250,7 +255,7 @@ def read_har(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[st
     if not entries:
         raise HarError(f"{file}: the recording is empty (no entries). Open DevTools (Network tab) before "
                        "you start the session, then export it with 'Save all as HAR'")
-    return log
+    return parser
 
 
 def _json_problem(file: Path, text: str, exc: json.JSONDecodeError) -> str:
@@ -657,9 +662,9 @@ class _FileResult:
 
 def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRegistry,
                  excludes: list[re.Pattern[str]], scenario_name: str) -> _FileResult:
-    log = read_har(path, max_bytes=options.max_bytes)
+    parser = _read_har(path, options.max_bytes)
+    log = parser.har_data
     report = FileReport(path=str(path))
-    parser = HarParser({"log": log})
     try:
         creator = parser.creator
         report.creator = f"{creator.get('name', '')} {creator.get('version', '')}".strip()
@@ -724,7 +729,6 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
 
     correlator = Correlator(drafts, responses, secrets, enabled=options.correlate)
     result = correlator.run()
-    report.client_generated = result.client_generated
 
     names = [_step_label(x.first, main, d.segment_names) for x, d in zip(kept, drafts, strict=True)]
     report.correlations = [_describe(c, names) for c in result.correlations]
@@ -863,9 +867,7 @@ def _check_bodies(kept: list[_Exchange], responses: list[RecordedResponse], repo
 def _check_cookies(entries: list[_Entry], kept: list[_Exchange], report: FileReport) -> None:
     set_names: set[str] = set()
     for entry in entries:
-        for name, value in entry.response_headers:
-            if name.lower() == "set-cookie":
-                set_names.add(value.split("=", 1)[0].strip())
+        set_names.update(set_cookies(entry.response_headers))
         response = entry.raw.get("response")
         if isinstance(response, dict):
             set_names.update(name for name, _ in _pairs(response.get("cookies")))
@@ -972,7 +974,7 @@ def import_har(files: Sequence[str | Path], options: HarOptions | None = None) -
     )
     report = ImportReport(files=[r.report for r in results], secrets=list(secrets.by_name.values()),
                           options=options)
-    return HarImport(spec=spec, secrets=secrets.values(), report=report)
+    return HarImport(spec=spec, report=report)
 
 
 def _hoist_headers(scenarios: list[Scenario]) -> dict[str, str]:

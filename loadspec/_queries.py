@@ -71,7 +71,7 @@ class ResponseView:
 
     def cookie(self, name: str) -> str | None:
         if self._set_cookies is None:
-            self._set_cookies = _response_cookies(self.response)
+            self._set_cookies = response_cookies(self.response)
         return self._set_cookies.get(name)
 
     @property
@@ -87,7 +87,7 @@ class ResponseView:
         return str(self.response.url or "")
 
 
-def _response_cookies(response: Any) -> dict[str, str]:
+def response_cookies(response: Any) -> dict[str, str]:
     """Cookies set by this response (requests exposes a jar; geventhttpclient raw headers)."""
     jar = getattr(response, "cookies", None)
     if jar is not None and hasattr(jar, "get_dict"):

@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 from . import __version__
+from ._errors import TemplateError
+from ._templates import parse_template
 from ._units import parse_duration, parse_milliseconds
 from .model import (
     INLINE_QUERIES,
@@ -45,7 +47,6 @@ _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 _PLAIN_BLOCK = re.compile(r"^[A-Za-z0-9_/.(<$^\\=+~;][^\x00-\x1f\x7f#'\"`]*$")
 _PLAIN_FLOW = re.compile(r"^[A-Za-z0-9_/.(<$^\\=+~;][^\x00-\x1f\x7f#'\"`,\[\]{}]*$")
-_ENV = re.compile(r"\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _FLOATS = yaml.SafeDumper(None)  # only its represent_float: `1.0e-07`, `.inf`, which YAML reads as floats
 
 
@@ -182,8 +183,15 @@ def env_names(spec: Spec) -> list[str]:
 
     def visit(value: Any) -> None:
         if isinstance(value, str):
-            for name in _ENV.findall(value):
-                if name not in found:
+            if "{{" not in value:
+                return
+            try:
+                refs = parse_template(value).refs()
+            except TemplateError:
+                return  # the loader reports it; the header comment just does not list it
+            for ref in refs:
+                name = str(ref.path[-1])
+                if ref.root == "env" and len(ref.path) == 2 and name not in found:
                     found.append(name)
         elif isinstance(value, dict):
             for item in value.values():
