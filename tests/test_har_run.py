@@ -127,4 +127,4 @@ def test_debug_runs_a_recording_once(app: str) -> None:
     stats(app, reset=True)
     result = loadspec("debug", str(RECORDINGS / "chrome_devtools.har"), "--host", app)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert stats(app)["failures"] == {}
+    assert stats(app) == {"requests": REQUESTS_PER_ITERATION, "failures": {}}  # one user, one iteration
