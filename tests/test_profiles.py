@@ -173,10 +173,11 @@ def test_smoke_profile_runs_one_user_three_iterations(server: DemoServer, tmp_pa
 
 
 def test_stress_profile_reports_where_it_broke(server: DemoServer, tmp_path: Path) -> None:
-    # each user makes ~10 requests/s against /slow?ms=100, so 2 users hold rps < 25 and 3 break it
+    # pacing pins each user to 5 requests/s (a quick /health answer never makes it late, even on a busy
+    # machine), so 2 users hold rps < 12 and 3 break it: steps of 1 user, 3 s each
     load = "{users: 5, duration: 30s}"
-    done, summary = run_json(tmp_path, ONE_STEP.format(host=server.url, load=load, thresholds="thresholds: [rps < 25]",
-                                                       url="/slow?ms=100"), "--profile", "stress")
+    done, summary = run_json(tmp_path, ONE_STEP.format(host=server.url, load=load, thresholds="thresholds: [rps < 12]",
+                                                       url="/health"), "--profile", "stress", "--pacing", "200ms")
     assert done.returncode == 3, done.stdout + done.stderr
     assert summary["stress"]["broke_at_users"] == 3 and summary["stress"]["held_users"] == 2
     assert "held 2 users, broke at 3 users" in done.stdout
