@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -35,15 +36,14 @@ import gevent
 from gevent.event import AsyncResult
 from locust.env import Environment
 from locust.exception import StopTest
-from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_STOPPED, STATE_STOPPING, MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
 from ._compiler import CompiledTest, FailureExample, RunLog
 from ._errors import RunError, UsageError
-from ._export import bundle_spec, render_locustfile
+from ._export import bundle_spec, file_stem, render_locustfile, runtime_options
 from ._pools import BatchedIndexSource, IndexDealer, PoolExhausted
 from ._results import collect
-from ._runner import LoadPlan, Monitor, RunOutcome, make_environment, progress_line, step_order
-from ._source import har_options, is_har
+from ._runner import LoadPlan, Monitor, RunOutcome, end_reason, make_environment, progress_line, step_order
 from ._units import parse_duration_option
 
 logger = logging.getLogger("loadspec")
@@ -186,13 +186,16 @@ def run_distributed(
     plan: LoadPlan,
     args: argparse.Namespace,
     *,
+    variables: Mapping[str, str],
+    environ: Mapping[str, str],
     monitors: list[Monitor] | None = None,
     progress: IO[str] | None = sys.stderr,
     progress_interval: float = 2.0,
 ) -> RunOutcome:
     """Run `test` on a Locust master in this process and workers elsewhere, until the plan is done,
     a monitor or a stop_test pool stops it, or no worker is left. Local worker processes are
-    started for `--processes` and always stopped again."""
+    started for `--processes` and always stopped again. `variables` (--var) and `environ` (the
+    environment with --env-file) are the ones `test` was compiled with; the workers get them too."""
     processes = process_count(getattr(args, "processes", None))
     remote = bool(getattr(args, "master", False))
     bind_host = getattr(args, "master_bind_host", None) or ("*" if remote else "127.0.0.1")
@@ -204,7 +207,7 @@ def run_distributed(
     env: Environment | None = None
     spawner: gevent.Greenlet | None = None
     try:
-        locustfile = _write_locustfile(test, args, folder)
+        locustfile = _write_locustfile(test, plan, args, variables, environ, folder)
         env = make_environment(test, plan)
         env.parsed_locustfiles = [str(locustfile)]
         runner = _create_master(env, bind_host, port)
@@ -236,45 +239,20 @@ def run_distributed(
     return RunOutcome(environment=env, results=results, ended_by=ended_by)
 
 
-def _write_locustfile(test: CompiledTest, args: argparse.Namespace, folder: Path) -> Path:
+def _write_locustfile(test: CompiledTest, plan: LoadPlan, args: argparse.Namespace, variables: Mapping[str, str],
+                      environ: Mapping[str, str], folder: Path) -> Path:
     """The generated locustfile the workers download: spec, data, this run's options and the
     values of the env.NAME variables the spec uses (a worker's own environment wins over them)."""
     spec = test.spec
-    source = Path(getattr(args, "file", None) or spec.source or "")
+    source = Path(args.file)
     if not source.is_file():
         raise UsageError("a distributed run needs the spec as a file, to send it to the workers")
     iterations = next((cls.iterations for cls in test.user_classes), None)
-    options = {
-        "environment": getattr(args, "environment", None),
-        "variables": _variables(getattr(args, "var", None) or []),
-        "host": test.host,
-        "client": getattr(args, "client", None),
-        "iterations": iterations,
-        "pacing": parse_duration_option(getattr(args, "pacing", None), "--pacing"),
-    }
-    if is_har(source):
-        options["har_options"] = asdict(har_options(args))
-    bundle = bundle_spec(spec, source, options=options, env=_environment(args))
-    stem = "".join(ch if ch.isalnum() else "_" for ch in source.stem)
-    path = folder / f"loadspec_{stem}.py"
+    options = runtime_options(args, variables, host=test.host, iterations=iterations, pacing=plan.pacing)
+    bundle = bundle_spec(spec, source, options=options, env=environ)
+    path = folder / f"loadspec_{file_stem(source)}.py"
     path.write_text(render_locustfile(bundle, spec, path.name), encoding="utf-8")
     return path
-
-
-def _variables(pairs: list[str]) -> dict[str, str]:
-    found = {}
-    for pair in pairs:
-        key, _, value = pair.partition("=")
-        found[key.strip()] = value
-    return found
-
-
-def _environment(args: argparse.Namespace) -> dict[str, str]:
-    try:
-        from ._envfile import merged_environment
-    except ImportError:  # an older loadspec without --env-file
-        return dict(os.environ)
-    return merged_environment(os.environ, getattr(args, "env_file", None))
 
 
 def _free_port() -> int:
@@ -342,25 +320,12 @@ def _watch_run(runner: MasterRunner, env: Environment, test: CompiledTest, plan:
     while True:
         gevent.sleep(0.2)
         elapsed = time.monotonic() - started
-        if test.run_log.stop_reason:
-            return "stop_test"
         missing = {client.id for client in runner.clients.all if client.state == STATE_MISSING}
         for client_id in sorted(missing - lost):
             _say(progress, f"worker {runner.get_worker_index(client_id) + 1} lost (no heartbeat); "
                            f"{runner.worker_count} still running")
         lost |= missing
-        if runner.worker_count == 0 and elapsed > 1.0:
-            return "no workers left"
-        if runner.state in (STATE_STOPPED, STATE_STOPPING) and elapsed > 0.5:
-            return "stages" if plan.stages else "stopped"
-        if plan.duration is not None and not plan.stages and elapsed >= plan.duration:
-            return "duration"
-        if (plan.iterations is not None and runner.state == STATE_RUNNING and runner.spawning_completed
-                and runner.user_count == 0):
-            return "iterations"
-        reason = None
-        for monitor in monitors:  # every monitor sees every tick (some record as they go)
-            reason = monitor(env, elapsed) or reason
+        reason = end_reason(runner, test, plan, elapsed, monitors)
         if reason:
             return reason
         if progress is not None and elapsed - last_progress >= interval:

@@ -124,9 +124,33 @@ def _read(path: Path) -> str | bytes:
 # --- the generated file -------------------------------------------------------------------------
 
 
+def runtime_options(args: argparse.Namespace, variables: Mapping[str, str], *, host: str | None,
+                    iterations: int | None, pacing: float | None = None) -> dict[str, Any]:
+    """The keyword arguments of `runtime.locust_users` that repeat this command line (`export`, or
+    the workers of a distributed run): environment, variables, host, client, iterations, pacing and
+    the HAR import options."""
+    options: dict[str, Any] = {
+        "environment": args.environment,
+        "variables": dict(variables),
+        "host": host,
+        "client": args.client,
+        "iterations": iterations,
+    }
+    if pacing is not None:
+        options["pacing"] = pacing
+    if is_har(args.file):
+        options["har_options"] = asdict(har_options(args))
+    return options
+
+
+def file_stem(source: str | Path) -> str:
+    """A spec file's stem as a Python identifier part: `checkout-v2.yaml` -> `checkout_v2`."""
+    return re.sub(r"\W+", "_", Path(source).stem).strip("_") or "spec"
+
+
 def render_locustfile(bundle: Bundle, spec: Spec | None = None, filename: str | None = None) -> str:
     """The text of a Locust file that rebuilds the bundle's users with `loadspec.runtime`."""
-    stem = re.sub(r"\W+", "_", Path(bundle.source).stem).strip("_") or "spec"
+    stem = file_stem(bundle.source)
     filename = filename or f"{stem}_locustfile.py"
     title = re.sub(r'["\\\s]+', " ", spec.name if spec else stem).strip()
     hint = _load_hint(spec)
@@ -222,15 +246,7 @@ def export_command(args: argparse.Namespace, variables: Mapping[str, str]) -> in
     """`loadspec export FILE [-o OUT]`: write the self-contained Locust file (stdout by default)."""
     imported_with = har_options(args) if is_har(args.file) else None
     spec = load_source(args.file, environment=args.environment, variables=variables, har_options=imported_with)
-    options: dict[str, Any] = {
-        "environment": args.environment,
-        "variables": dict(variables),
-        "host": args.host,
-        "client": args.client,
-        "iterations": args.iterations,
-    }
-    if imported_with is not None:
-        options["har_options"] = asdict(imported_with)
+    options = runtime_options(args, variables, host=args.host, iterations=args.iterations)
     filename = Path(args.output).name if args.output not in (None, "-") else None
     text = render_locustfile(bundle_spec(spec, args.file, options=options), spec, filename)
     if args.output in (None, "-"):

@@ -42,6 +42,7 @@ def prepare(args: argparse.Namespace, variables: Mapping[str, str],
                      duration=parse_duration_option(getattr(args, "duration", None), "--duration"),
                      iterations=getattr(args, "iterations", None))
     plan = profile_plan(profile, spec.load, **overrides) if profile else plan_load(spec.load, **overrides)
+    plan.pacing = parse_duration_option(getattr(args, "pacing", None), "--pacing")
     if env is None:
         env = merged_environment(os.environ, getattr(args, "env_file", None))
     iterations = plan.iterations
@@ -49,13 +50,14 @@ def prepare(args: argparse.Namespace, variables: Mapping[str, str],
         iterations = overrides["iterations"] or spec.load.iterations
         plan.summary = "load set in the web UI"
     test = compile_spec(spec, env=with_recorded_secrets(spec, env), host=args.host, client=args.client,
-                        iterations=iterations, pacing=parse_duration_option(getattr(args, "pacing", None), "--pacing"))
+                        iterations=iterations, pacing=plan.pacing)
     return test, plan
 
 
-def execute(test: CompiledTest, plan: LoadPlan, args: argparse.Namespace,
-            monitors: list[Monitor]) -> RunOutcome:
-    """Run the compiled test here (one process) or on Locust's master/worker engine."""
+def execute(test: CompiledTest, plan: LoadPlan, args: argparse.Namespace, monitors: list[Monitor], *,
+            variables: Mapping[str, str], env: Mapping[str, str]) -> RunOutcome:
+    """Run the compiled test here (one process) or on Locust's master/worker engine; `variables` and
+    `env` are the ones `test` was compiled with (the workers of a distributed run rebuild it)."""
     progress = None if getattr(args, "quiet", False) else sys.stderr
     if getattr(args, "ui", False):
         if getattr(args, "processes", None) or getattr(args, "master", False):
@@ -64,12 +66,14 @@ def execute(test: CompiledTest, plan: LoadPlan, args: argparse.Namespace,
     if getattr(args, "processes", None) or getattr(args, "master", False):
         from ._distributed import run_distributed
 
-        return run_distributed(test, plan, args, monitors=monitors, progress=progress)
+        return run_distributed(test, plan, args, variables=variables, environ=env, monitors=monitors,
+                               progress=progress)
     return run_local(test, plan, progress=progress, monitors=monitors)
 
 
 def run_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:
-    test, plan = prepare(args, variables)
+    env = merged_environment(os.environ, getattr(args, "env_file", None))
+    test, plan = prepare(args, variables, env)
     out = sys.stdout
     out.write(f"loadspec: {test.spec.name} against {test.host} — {plan.describe()}\n")
     out.flush()
@@ -84,7 +88,7 @@ def run_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:
     targets = ReportTargets.from_args(args)
     targets.check()
     started_at = time.time()
-    outcome = execute(test, plan, args, monitors=monitors)
+    outcome = execute(test, plan, args, monitors, variables=variables, env=env)
     results = outcome.results
     checks = final_checks(thresholds, results, watch.aborted)
     verdict = judge(results, checks, has_thresholds=bool(thresholds), aborted=watch.aborted,

@@ -23,7 +23,7 @@ import gevent.event
 import locust
 from locust import LoadTestShape
 from locust.env import Environment
-from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, STATE_STOPPING
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED, STATE_STOPPING, MasterRunner, Runner
 from locust.stats import stats_history
 
 from ._compiler import CompiledTest
@@ -41,6 +41,7 @@ class LoadPlan:
     duration: float | None = None
     iterations: int | None = None
     stages: list[Stage] = field(default_factory=list)
+    pacing: float | None = None  # --pacing in seconds (None: the spec's load.pacing, if any)
     profile: str | None = None  # smoke | load | spike | soak | stress, when --profile chose the plan
     summary: str | None = None  # how the profile built this plan, for the run header
 
@@ -141,30 +142,13 @@ def run_local(
     else:
         runner.start(plan.users, plan.spawn_rate)
         total = plan.duration
-    ended_by = "duration"
     last_progress = 0.0
     try:
         while True:
             gevent.sleep(0.2)
             elapsed = time.monotonic() - started
-            if test.run_log.stop_reason:
-                ended_by = "stop_test"
-                break
-            if runner.state in (STATE_STOPPED, STATE_STOPPING) and elapsed > 0.5:
-                ended_by = "stages" if plan.stages else "stopped"
-                break
-            if plan.duration is not None and not plan.stages and elapsed >= plan.duration:
-                ended_by = "duration"
-                break
-            if plan.iterations is not None and runner.state == STATE_RUNNING and runner.user_count == 0:
-                ended_by = "iterations"
-                break
-            if plan.users == 0 and not plan.stages and runner.state != STATE_SPAWNING:
-                ended_by = "no users"
-                break
-            stop = _ask_monitors(monitors, env, elapsed)
-            if stop:
-                ended_by = stop
+            ended_by = end_reason(runner, test, plan, elapsed, monitors)
+            if ended_by:
                 break
             if progress is not None and elapsed - last_progress >= progress_interval:
                 last_progress = elapsed
@@ -175,6 +159,31 @@ def run_local(
     elapsed = time.monotonic() - started
     results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
     return RunOutcome(environment=env, results=results, ended_by=ended_by)
+
+
+def end_reason(runner: Runner, test: CompiledTest, plan: LoadPlan | None, elapsed: float,
+               monitors: list[Monitor] | None = None) -> str | None:
+    """Why a headless run should end now, or None to go on; every headless loop (local, a loadspec
+    master, a plain Locust run of a generated locustfile) asks this every tick. Every monitor is
+    called each time (some record as they go). `plan` is None in a plain Locust run, which Locust's
+    own -t or load shape ends; then only a stop_test pool and finished iterations end it here."""
+    if test.run_log.stop_reason:
+        return "stop_test"
+    if plan is not None:
+        if isinstance(runner, MasterRunner) and runner.worker_count == 0 and elapsed > 1.0:
+            return "no workers left"
+        if runner.state in (STATE_STOPPED, STATE_STOPPING) and elapsed > 0.5:
+            return "stages" if plan.stages else "stopped"
+        if plan.duration is not None and not plan.stages and elapsed >= plan.duration:
+            return "duration"
+    counted = (plan.iterations is not None if plan is not None
+               else any(cls.iterations is not None for cls in test.user_classes))
+    spawned = runner.spawning_completed if isinstance(runner, MasterRunner) else True  # workers all reported
+    if counted and runner.state == STATE_RUNNING and spawned and runner.user_count == 0:
+        return "iterations"
+    if plan is not None and plan.users == 0 and not plan.stages and runner.state != STATE_SPAWNING:
+        return "no users"
+    return _ask_monitors(monitors, runner.environment, elapsed)
 
 
 def _ask_monitors(monitors: list[Monitor] | None, env: Environment, elapsed: float) -> str | None:

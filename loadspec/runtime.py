@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
@@ -24,13 +25,13 @@ from typing import Any
 import gevent
 from locust import events
 from locust.env import Environment
-from locust.runners import STATE_RUNNING, MasterRunner, Runner, WorkerRunner
+from locust.runners import MasterRunner, Runner, WorkerRunner
 
 from ._compiler import CompiledTest, compile_spec
 from ._distributed import attach_worker, serve_rows
 from ._errors import LoadspecError, SpecError
 from ._export import safe_relative, strip_leading_newline
-from ._runner import StagesShape
+from ._runner import StagesShape, end_reason
 from ._source import load_source, with_recorded_secrets
 from .model import Spec
 
@@ -148,17 +149,16 @@ def _on_init(test: CompiledTest, environment: Environment, runner: Runner | None
 
 
 def _watch(environment: Environment, runner: Runner, test: CompiledTest) -> None:
-    """Stop a plain Locust run (local or master) when loadspec would: a stop_test pool ran out, or
-    every user finished its iterations. Headless runs quit; web UI runs only stop."""
-    counted = any(getattr(cls, "iterations", None) is not None for cls in test.user_classes)
+    """Stop a plain Locust run (local or master) when loadspec would (`end_reason` without a plan: a
+    stop_test pool ran out, or every user finished its iterations). Headless runs quit; web UI runs
+    only stop."""
+    started = time.monotonic()
     while True:
         gevent.sleep(0.5)
-        if test.run_log.stop_reason:
-            reason = test.run_log.stop_reason
+        ended_by = end_reason(runner, test, None, time.monotonic() - started)
+        if ended_by:
             break
-        if counted and runner.state == STATE_RUNNING and runner.user_count == 0:
-            reason = "every user finished its iterations"
-            break
+    reason = test.run_log.stop_reason if ended_by == "stop_test" else "every user finished its iterations"
     logger.warning("loadspec: %s, stopping the test", reason)
     options = environment.parsed_options
     if options is not None and getattr(options, "headless", False):

@@ -275,13 +275,67 @@ def test_processes_two_unique_rows_and_stop_test_ends_the_run(tmp_path, server, 
     assert len(values) == len(set(values))  # never a row twice, across both processes
     assert 40 <= len(values) <= 60  # rows still buffered in a worker when the run stopped go unused
     assert "ran out of rows" in out + err
-    assert code != 0
+    assert code == 1  # requests failed and the spec has no thresholds
     # assertion counts and failure examples come from the workers' run logs
     report = json.loads((tmp_path / "summary.json").read_text())
     pings = next(step["requests"] for step in report["steps"] if step["name"] == "ping")
     assert failures == pings > 0
     assert report["assertions"]["checked"] == requests and report["assertions"]["failed"] == pings
     assert report["failures"][0]["examples"], report["failures"]
+
+
+def test_processes_per_step_assert_pass_rate_thresholds(tmp_path, server, procs):
+    spec = write_spec(tmp_path, rows=50, on_exhausted="recycle", failing_ping=True)
+    data = yaml.safe_load(spec.read_text())
+    data["thresholds"] = [{"check": "assert_pass_rate == 100%", "step": "take row"},
+                          {"check": "assert_pass_rate > 50%", "step": "ping"}]
+    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    master = procs.start("master", LOADSPEC + ["run", str(spec), "--processes", "2", "-u", "2", "-r", "2",
+                                               "--iterations", "5", "--host", server.url, "--json",
+                                               str(tmp_path / "summary.json")], env={"LS_WORKER": "local"})
+    code, out, err = procs.finish(master, timeout=60)
+    assert code == 3, out + err  # a threshold failed
+    assert "\nTHRESHOLDS FAILED: 1 of 2 thresholds failed" in out, out
+    report = json.loads((tmp_path / "summary.json").read_text())
+    checks = {check["step"]: check for check in report["thresholds"]}
+    assert (checks["take row"]["passed"], checks["take row"]["actual"]) == (True, 1.0)  # 10 of 10, merged
+    assert (checks["ping"]["passed"], checks["ping"]["actual"]) == (False, 0.0)  # 0 of 10 across both workers
+    assert report["assertions"] == {"checked": 20, "failed": 10, "pass_rate": 0.5}
+
+
+def test_processes_with_no_users_end_at_once_as_in_one_process(tmp_path, server, procs):
+    spec = write_spec(tmp_path, rows=5)
+    started = time.monotonic()
+    master = procs.start("master", LOADSPEC + ["run", str(spec), "--processes", "2", "-u", "0", "-t", "60s",
+                                               "--host", server.url], env={"LS_WORKER": "local"})
+    code, out, err = procs.finish(master, timeout=90)
+    assert code == 0, out + err
+    assert summary(out) == (0, 0, "no users")
+    assert time.monotonic() - started < 30  # not the 60 s of -t
+    assert server.total() == 0
+
+
+def test_processes_workers_get_the_masters_vars_env_file_and_pacing(tmp_path, server, procs):
+    (tmp_path / "items.csv").write_text("id\n" + "".join(f"r{i}\n" for i in range(20)))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({
+        "version": 1, "name": "options travel", "host": "http://127.0.0.1:9", "variables": {"tag": "spec"},
+        "data": {"items": {"csv": "items.csv", "order": "unique", "scope": "iteration"}},
+        "scenarios": [{"name": "s", "steps": [{"name": "take row", "get": "/row/{{ items.id }}",
+                                               "headers": {"X-Worker": "{{ env.LS_TEST_FROM_FILE }}-{{ tag }}"}}]}],
+    }))
+    env_file = tmp_path / "run.env"
+    env_file.write_text("LS_TEST_FROM_FILE=filed\n")  # only the master reads it: the workers get the value
+    master = procs.start("master", LOADSPEC + ["run", str(spec), "--processes", "2", "-u", "2", "-r", "2",
+                                               "--iterations", "3", "--pacing", "1s", "--var", "tag=cli",
+                                               "--env-file", str(env_file), "--host", server.url,
+                                               "--json", str(tmp_path / "summary.json")])
+    code, out, err = procs.finish(master, timeout=60)
+    assert code == 0, out + err
+    assert summary(out)[2] == "iterations"
+    rows = server.stats()["rows"]
+    assert len(rows) == 6 and {worker for _, worker in rows} == {"filed-cli"}
+    assert json.loads((tmp_path / "summary.json").read_text())["elapsed_s"] >= 2.0  # 3 iterations 1 s apart
 
 
 # --- loadspec worker before it reaches a master -----------------------------------------------------
