@@ -15,8 +15,17 @@ from .model import Spec, iter_request_steps
 
 
 def is_har(path: str | Path) -> bool:
-    """True for a HAR recording (by extension)."""
-    return Path(path).suffix.lower() == ".har"
+    """True for a HAR recording: a `.har` file, or a `.json` file holding a HAR `log` object
+    (some tools save recordings that way)."""
+    file = Path(path)
+    suffix = file.suffix.lower()
+    if suffix == ".har":
+        return True
+    if suffix != ".json" or not file.is_file():
+        return False
+    with file.open("rb") as handle:
+        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{") and b'"log"' in head
 
 
 def load_source(

@@ -876,3 +876,13 @@ def test_writer_round_trips_the_example_specs(example: str, tmp_path: Path) -> N
     again = load_spec_text(text, example, base_dir=EXAMPLES)
     assert project(again) == project(spec)
     assert {n: p.rows for n, p in again.data.items()} == {n: p.rows for n, p in spec.data.items()}
+
+
+def test_a_har_saved_as_json_is_read_as_a_recording(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    recording = tmp_path / "session.json"
+    recording.write_bytes((RECORDINGS / "session.har").read_bytes())
+    assert main(["validate", str(recording)]) == 0
+    assert "ok — 1 scenario, 9 steps" in capsys.readouterr().out
+    other = tmp_path / "spec.json"
+    other.write_text('{"scenarios": [{"name": "s", "steps": [{"get": "/"}]}]}')
+    assert main(["validate", str(other)]) == 0  # JSON that is not a HAR is read as a spec (YAML is a superset)
