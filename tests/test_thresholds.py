@@ -31,7 +31,6 @@ from loadspec._thresholds import (
     final_checks,
     judge,
 )
-from loadspec._units import parse_threshold
 from loadspec.model import Threshold
 
 
@@ -47,9 +46,7 @@ def loadspec(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str
 
 
 def threshold(text: str, step: str | None = None, **options: object) -> Threshold:
-    parsed = parse_threshold(text)
-    return Threshold(metric=parsed.metric, op=parsed.op, value=parsed.value, text=text,
-                     percentile=parsed.percentile, step=step, **options)  # type: ignore[arg-type]
+    return Threshold.from_text(text, step=step, **options)
 
 
 def row(name: str, requests: int, failures: int = 0, ms: float = 100.0, rps: float = 10.0) -> StepResult:
