@@ -446,6 +446,18 @@ def test_run_and_its_reports_hold_no_credential_and_the_server_got_them(tmp_path
         assert leaks(path.read_text(encoding="utf-8", errors="replace")) == [], path.name
 
 
+def test_distributed_run_sends_the_recorded_credentials_to_its_workers(tmp_path: Path,
+                                                                       server: tuple[str, Recorder]) -> None:
+    """The workers get the converted spec and the recorded values from the master, and replay them."""
+    base_url, rec = server
+    rec.reset()
+    ran = loadspec("run", str(recording(tmp_path)), "--host", base_url, "--processes", "1", "-u", "2", "-r", "2",
+                   "--iterations", "1", "-q", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert_server_got_everything(rec, iterations=2)
+    assert leaks(ran.stdout + ran.stderr) == []
+
+
 def test_real_environment_wins_over_the_recorded_credential(tmp_path: Path, server: tuple[str, Recorder]) -> None:
     base_url, rec = server
     rec.reset()
@@ -497,3 +509,27 @@ def test_masker_hides_values_by_name_and_wherever_a_known_value_appears() -> Non
     assert mask.body_text("user=bob&password=hunter22") == "user=bob&password=***"
     assert mask.variable("access_token", "tok-9876") == "***" and mask.text("sent tok-9876") == "sent ***"
     assert Masker(["s3cr3t-value"], show=True).text("s3cr3t-value") == "s3cr3t-value"
+
+
+def test_protector_rewrites_each_body_kind_in_place() -> None:
+    from loadspec._correlate import DraftRequest
+    from loadspec._secrets import Protector, SecretRegistry
+
+    registry = SecretRegistry()
+    json_body = DraftRequest(label="POST /x", method="post", path="/x", body_kind="json",
+                             body={"pin": 1234, "items": [{"secret": "abc-secret-1"}], "ok": True})
+    escaped = DraftRequest(label="POST /y", method="post", path="/y/abc-secret-1", body_kind="raw",
+                           body='{"password": "p\\u00E4ss", "note": "sent abc-secret-1 again"}')
+    urlencoded = DraftRequest(label="POST /z", method="post", path="/z", body_kind="raw",
+                              body="user=bob&pwd=s%40cret")
+    for draft in (json_body, escaped, urlencoded):
+        Protector(registry).protect(draft)
+    assert json_body.body == {"pin": "{{ env.LOADSPEC_PIN }}", "items": [{"secret": "{{ env.LOADSPEC_SECRET }}"}],
+                              "ok": True}
+    assert json_body.notes == ["the numeric credential pin is sent as text (from an environment variable)"]
+    assert json.loads(escaped.body.replace("{{ env.LOADSPEC_PASSWORD }}", "X")) == {
+        "password": "X", "note": "sent {{ env.LOADSPEC_SECRET }} again"}  # written again: the escape is kept out
+    assert escaped.path == "/y/{{ env.LOADSPEC_SECRET }}"
+    assert urlencoded.body == "user=bob&pwd={{ env.LOADSPEC_PWD }}"
+    assert registry.by_name["LOADSPEC_PASSWORD"].value == "p\\u00e4ss"  # as JSON writes it: the body was written again
+    assert registry.by_name["LOADSPEC_PWD"].value == "s%40cret"
