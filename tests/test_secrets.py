@@ -351,6 +351,9 @@ def test_convert_and_validate_write_and_print_no_credential(tmp_path: Path) -> N
     assert to_stdout.returncode == 0 and leaks(to_stdout.stdout + to_stdout.stderr) == []
     validated = loadspec("validate", str(har))
     assert validated.returncode == 0 and leaks(validated.stdout + validated.stderr) == []
+    uncorrelated = tmp_path / "uncorrelated.yaml"  # the produced bearer token then becomes a variable too
+    plain = loadspec("convert", str(har), "--no-correlate", "-o", str(uncorrelated))
+    assert plain.returncode == 0 and leaks(plain.stdout + plain.stderr + uncorrelated.read_text("utf-8")) == []
     # what the YAML has instead: env templates, listed in its header and in the summary
     names = re.findall(r"\{\{ env\.(LOADSPEC_\w+) \}\}", text)
     assert len(set(names)) >= 24, sorted(set(names))
