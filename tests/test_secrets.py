@@ -29,9 +29,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from loadspec._har import import_har
-from loadspec._secrets import Masker, is_secret_header, is_secret_name
-from loadspec._source import load_source
+from loadspec.lang.credentials import Masker, is_secret_header, is_secret_name
+from loadspec.sources.dispatch import load_source
+from loadspec.sources.har.importer import import_har
 
 HOST = "https://app.example.test"
 
@@ -515,8 +515,8 @@ def test_masker_hides_values_by_name_and_wherever_a_known_value_appears() -> Non
 
 
 def test_protector_rewrites_each_body_kind_in_place() -> None:
-    from loadspec._correlate import DraftRequest
-    from loadspec._secrets import Protector, SecretRegistry
+    from loadspec.lang.credentials import Protector, SecretRegistry
+    from loadspec.sources.har.correlate import DraftRequest
 
     registry = SecretRegistry()
     json_body = DraftRequest(label="POST /x", method="post", path="/x", body_kind="json",
