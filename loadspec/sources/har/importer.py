@@ -5,8 +5,9 @@ where it loses information: repeated Set-Cookie headers, base64 bodies, missing 
 drop what a load test must not replay (static assets, other hosts, CORS preflights, cache hits,
 aborted, websocket and data: entries; every drop counted by reason), clean the headers, collapse
 redirect chains into the request that started them, infer think time from the gaps, name steps by
-their templated path and assert the recorded status. Finding dynamic values and credentials is
-`_correlate`'s job, writing YAML is `_yamlwriter`'s. It reads the files it is given and nothing else,
+their templated path and assert the recorded status. Finding dynamic values is `correlate`'s job,
+deciding what is a credential (and replacing it by an env template) `lang.credentials`', writing
+YAML `writers.yaml`'s. It reads the files it is given and nothing else,
 never sends a request and never imports the engine.
 """
 
