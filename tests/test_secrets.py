@@ -465,9 +465,11 @@ def test_real_environment_wins_over_the_recorded_credential(tmp_path: Path, serv
     base_url, rec = server
     rec.reset()
     ran = loadspec("run", str(recording(tmp_path)), "--host", base_url, "--iterations", "1", "-q",
-                   env={"LOADSPEC_X_API_KEY": "not-the-key"})
+                   env={"LOADSPEC_X_API_KEY": "not-the-key-4455"})
     assert ran.returncode == 1
     assert dict(rec.refused) == {"GET /api/products: bad credential": 1}
+    assert "GET /api/products" in ran.stdout  # the failure is reported, without either key
+    assert leaks(ran.stdout + ran.stderr) == [] and "not-the-key-4455" not in ran.stdout + ran.stderr
 
 
 # --- what counts as a secret -----------------------------------------------------------------------
