@@ -405,11 +405,11 @@ class Masker:
             self.add(value)
 
     @classmethod
-    def for_environment(cls, env: Mapping[str, str], names: Iterable[str], recorded: Mapping[str, str] = (),
-                        *, show: bool = False) -> Masker:
+    def for_environment(cls, env: Mapping[str, str], names: Iterable[str],
+                        recorded: Mapping[str, str] | None = None, *, show: bool = False) -> Masker:
         """A masker knowing the recorded credentials and the values of the env variables `names`
         (the ones a spec reads) whose names look secret."""
-        masker = cls(dict(recorded).values(), show=show)
+        masker = cls((recorded or {}).values(), show=show)
         for name in names:
             if name in env and (name.startswith(SECRET_PREFIX) or is_secret_name(name)):
                 masker.add(env[name])
