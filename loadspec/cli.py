@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     debug.add_argument("--env-file", action="append", default=[], metavar="FILE",
                        help="read env.NAME values from a dotenv file; the real environment wins")
+    debug.add_argument("--show-secrets", action="store_true",
+                       help="print passwords, tokens and other credentials instead of masking them (***)")
     demo = commands.add_parser(
         "demo", help="start the bundled demo shop on 127.0.0.1 and load-test it with examples/checkout.yaml")
     demo.add_argument("--spec", metavar="FILE", help="spec to run (default: examples/checkout.yaml)")
@@ -323,7 +325,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_debug(args: argparse.Namespace) -> int:
     from .commands import debug_command
 
-    return debug_command(_run_options(args))
+    return debug_command(_run_options(args), show_secrets=args.show_secrets)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

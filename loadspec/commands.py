@@ -159,12 +159,18 @@ def run_command(options: RunOptions) -> int:
     return verdict.exit_code
 
 
-def debug_command(options: RunOptions) -> int:
-    """One user per scenario, one iteration, every request and check printed."""
+def debug_command(options: RunOptions, *, show_secrets: bool = False) -> int:
+    """One user per scenario, one iteration, every request and check printed; credentials masked
+    (`***`) unless `show_secrets`."""
     from .engine.debug import run_debug
+    from .lang.credentials import Masker
+    from .writers.yaml import env_names
 
-    test, _ = prepare(options)
-    return run_debug(test, sys.stdout)
+    env = environment_of(options)
+    test, _ = prepare(options, env)
+    masker = Masker.for_environment(with_recorded_secrets(test.spec, env), env_names(test.spec),
+                                    test.spec.recorded_secrets, show=show_secrets)
+    return run_debug(test, sys.stdout, masker)
 
 
 def _find_demo_spec() -> Path:
@@ -202,10 +208,11 @@ def export_command(options: RunOptions, output: str | None) -> int:
                        har_options=options.har)
     extra = worker_options(options, host=options.host, iterations=options.iterations)
     filename = Path(output).name if output not in (None, "-") else None
-    text = render_locustfile(bundle_spec(spec, options.file, options=extra, har=is_har(options.file)), spec,
-                             filename)
+    bundle = bundle_spec(spec, options.file, options=extra, har=is_har(options.file))
+    text = render_locustfile(bundle, spec, filename)
     if output in (None, "-"):
         sys.stdout.write(text)
+        _say_env_needed(bundle.env_needed())
         return EXIT_PASSED
     out = Path(output)
     try:
@@ -214,7 +221,14 @@ def export_command(options: RunOptions, output: str | None) -> int:
         raise InputFileError(f"{out}: cannot write: {exc.strerror}") from None
     sys.stderr.write(f"wrote {out} ({len(text.encode('utf-8')) // 1024 + 1} KB): "
                      f"locust -f {out} --headless {load_hint(spec)}\n")
+    _say_env_needed(bundle.env_needed())
     return EXIT_PASSED
+
+
+def _say_env_needed(names: list[str]) -> None:
+    if names:
+        sys.stderr.write("the locustfile reads these from the environment at run time (their values are not in "
+                         "it): set " + " ".join(f"{name}=..." for name in names) + " before running it\n")
 
 
 def convert_command(files: Sequence[str], options: HarOptions | None, output: str | None) -> int:
