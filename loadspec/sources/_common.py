@@ -43,6 +43,7 @@ __all__ = [
     "read_text",
     "split_base",
     "status_assertion",
+    "upload_path",
     "validated_yaml",
 ]
 
@@ -207,6 +208,15 @@ def choose_host(steps: list[RequestStep]) -> str | None:
         if base == host:
             step.url = rest
     return host
+
+
+def upload_path(path: str, base: Path) -> str | None:
+    """The absolute path of a file a source uploads (relative paths are read next to the source),
+    or None when it is not there (the loader would reject the step)."""
+    candidate = Path(path).expanduser()
+    if not candidate.is_absolute():
+        candidate = base / candidate
+    return str(candidate.resolve()) if candidate.is_file() else None
 
 
 def status_assertion(value: Any) -> Assertion:

@@ -24,7 +24,17 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from .._errors import InputFileError
 from .._har import canonical_header, clean_headers, templated_path
 from ..model import Body, RequestStep, Scenario, Spec, UploadFile
-from ._common import Credentials, ImportResult, ImportSummary, Names, choose_host, finish, read_text, split_base
+from ._common import (
+    Credentials,
+    ImportResult,
+    ImportSummary,
+    Names,
+    choose_host,
+    finish,
+    read_text,
+    split_base,
+    upload_path,
+)
 
 __all__ = ["CurlOptions", "import_curl", "looks_like", "parse_commands"]
 
@@ -287,7 +297,10 @@ def parse_commands(text: str) -> list[CurlCommand]:
         except ValueError as exc:
             raise InputFileError(f"line {line}: the curl command cannot be read: {exc}") from None
         current: list[str] | None = None
-        for word in words:
+        split: list[str] = []
+        for word in words:  # `a;` (no space before the `;`) ends a command too
+            split.extend([word[:-1], ";"] if word.endswith(";") and len(word) > 1 else [word])
+        for word in split:
             if word in _SEPARATORS:
                 if current is not None:
                     commands.append(_command(current, line))
@@ -314,7 +327,7 @@ def _urlencode_item(value: str) -> str:
 
 
 def _step(command: CurlCommand, names: Names, credentials: Credentials, summary: ImportSummary,
-          options: CurlOptions, index: int) -> RequestStep | None:
+          options: CurlOptions, index: int, base_dir: Path) -> RequestStep | None:
     where_cmd = f"command #{index} (line {command.line})"
     url = command.url
     if not url:
@@ -378,7 +391,7 @@ def _step(command: CurlCommand, names: Names, credentials: Credentials, summary:
     body: Body | None = None
     notes: list[str] = []
     if command.form:
-        body = _multipart(command.form, name, summary)
+        body = _multipart(command.form, name, summary, base_dir)
         headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
     elif command.data:
         pieces: list[str] = []
@@ -477,7 +490,7 @@ def _hide_json(value: Any, name: str, credentials: Credentials) -> Any:
     return value
 
 
-def _multipart(items: list[str], name: str, summary: ImportSummary) -> Body:
+def _multipart(items: list[str], name: str, summary: ImportSummary, base: Path) -> Body | None:
     parts: dict[str, Any] = {}
     for item in items:
         field_name, _, value = item.partition("=")
@@ -495,10 +508,15 @@ def _multipart(items: list[str], name: str, summary: ImportSummary) -> Body:
                 summary.drop(f"form field {field_name} of {name}", "a field read from a file (-F name=<file) "
                              "is not replayed")
                 continue
-            parts[field_name] = UploadFile(path, kind, filename)
+            found = upload_path(path, base)
+            if found is None:
+                summary.drop(f"file field {field_name} ({path}) of {name}", "the file is not there (looked next to "
+                             "the commands file); add it to the step's files: by hand")
+                continue
+            parts[field_name] = UploadFile(found, kind, filename)
         else:
             parts[field_name] = value.split(";type=")[0].strip('"')
-    return Body("files", parts)
+    return Body("files", parts) if parts else None
 
 
 def import_curl(path: str | Path, options: CurlOptions | None = None) -> ImportResult:
@@ -514,7 +532,7 @@ def import_curl(path: str | Path, options: CurlOptions | None = None) -> ImportR
     names = Names()
     steps: list[RequestStep] = []
     for index, command in enumerate(commands, start=1):
-        step = _step(command, names, credentials, summary, options, index)
+        step = _step(command, names, credentials, summary, options, index, file.resolve().parent)
         if step is not None:
             steps.append(step)
     if not steps:

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .._errors import InputFileError
-from ..model import Assertion, Body, Capture, Predicate, Query, RequestStep, Scenario, Spec, UploadFile
+from ..model import Assertion, Body, Capture, Predicate, Query, RequestStep, Scenario, Spec
 from ._common import (
     Credentials,
     ImportResult,
@@ -402,7 +402,7 @@ class _Importer:
         creates = sorted((o for o in ops if o.kind == "create"), key=lambda o: (depth(o), o.order))
         middle_rank = {"read": 0, "update": 1, "action": 1}
         middle = sorted((o for o in ops if o.kind in middle_rank),
-                        key=lambda o: (self.resource_rank(o, creates), middle_rank[o.kind], o.order))
+                        key=lambda o: (self.resource_rank(o, creates), middle_rank[o.kind], depth(o), o.order))
         deletes = sorted((o for o in ops if o.kind == "delete"), key=lambda o: (-depth(o), o.order))
         return creates + middle + deletes
 
@@ -609,9 +609,9 @@ class _Importer:
             properties = schema.get("properties") if isinstance(schema, dict) else {}
             for key, item in value.items():
                 prop = self.resolver.deref((properties or {}).get(key) or {})
-                if isinstance(prop, dict) and prop.get("format") in ("binary", "base64"):
-                    parts[key] = UploadFile(f"{key}.bin")
-                    note = (note + "; " if note else "") + f"file part {key} reads {key}.bin: put a file there"
+                if isinstance(prop, dict) and (prop.get("format") in ("binary", "base64")
+                                               or prop.get("contentMediaType")):
+                    note = (note + "; " if note else "") + f"file part {key} is not sent: add it under files: by hand"
                 else:
                     parts[key] = _form_value(item)
             return Body("files", parts), note

@@ -37,6 +37,7 @@ from ._common import (
     parse_document,
     read_text,
     split_base,
+    upload_path,
 )
 
 __all__ = ["PostmanOptions", "import_postman", "looks_like"]
@@ -682,7 +683,12 @@ class _Importer:
                     if not isinstance(src, str) or not src:
                         self.summary.drop(f"file field {pair['key']!r} of {name}", "no file is named (src)")
                         continue
-                    parts[key] = UploadFile(src, pair.get("contentType") or None)
+                    found = upload_path(src, self.path.resolve().parent)
+                    if found is None:
+                        self.summary.drop(f"file field {pair['key']!r} of {name}", f"the file {src} is not there "
+                                          "(looked next to the collection); add it to the step's files: by hand")
+                        continue
+                    parts[key] = UploadFile(found, pair.get("contentType") or None)
                 else:
                     value = str(pair.get("value") or "")
                     parts[key] = self.credentials.value(str(pair["key"]), value, f"form {pair['key']} of {name}") if (
