@@ -489,7 +489,8 @@ def _response_chain(members: list[tuple[str, list[str] | None]], context: _Conte
             if len(args) == 1:
                 out.append((Query("header", str(header)), Predicate("exists", not negate)))
             else:
-                out.append((Query("header", str(header)), Predicate("ne" if negate else "eq", context.literal(args[1]))))
+                expected = context.literal(args[1])
+                out.append((Query("header", str(header)), Predicate("ne" if negate else "eq", expected)))
         elif name == "json" and args is None and not negate:
             out.append((Query("header", "Content-Type"), Predicate("contains", "json")))
         elif name == "withBody" and args is None and not negate:
@@ -732,7 +733,8 @@ def _translate(text: str, context: _Context, result: ScriptResult, phase: str) -
             pairs = _condition(inner_args[0], context)
         _add(result, pairs)
         return
-    response = re.match(r"^pm\.response((?:\s*\.\s*[A-Za-z_$][\w$]*(?:\([^()]*(?:\([^()]*\)[^()]*)*\))?)+)$", text, re.S)
+    response = re.match(r"^pm\.response((?:\s*\.\s*[A-Za-z_$][\w$]*(?:\([^()]*(?:\([^()]*\)[^()]*)*\))?)+)$",
+                        text, re.S)
     if response and re.match(r"\s*\.\s*to\b", response.group(1)):
         _add(result, _response_chain(_chain(response.group(1)), context))
         return

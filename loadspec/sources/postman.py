@@ -87,7 +87,8 @@ _DYNAMIC = {
     "$randomUserName": "{{ random_string(8) }}", "$randomFirstName": "{{ random_string(6) }}",
     "$randomLastName": "{{ random_string(8) }}", "$randomFullName": "{{ random_string(6) }} {{ random_string(8) }}",
     "$randomPassword": "{{ random_string(12) }}", "$randomWord": "{{ random_string(6) }}",
-    "$randomWords": "{{ random_string(6) }} {{ random_string(6) }}", "$randomPhoneNumber": "{{ random_int(2000000000, 9999999999) }}",
+    "$randomWords": "{{ random_string(6) }} {{ random_string(6) }}",
+    "$randomPhoneNumber": "{{ random_int(2000000000, 9999999999) }}",
     "$randomPrice": "{{ random_int(1, 999) }}.99", "$randomColor": "{{ random_choice(['red', 'green', 'blue']) }}",
 }
 _EXACT_DYNAMIC = frozenset({"$guid", "$randomUUID", "$timestamp", "$isoTimestamp", "$randomInt", "$randomAlphaNumeric",
@@ -626,7 +627,8 @@ class _Importer:
             key = (kind, owner)
             if key not in self.dropped_auth:
                 self.dropped_auth.add(key)
-                self.summary.drop(f"{kind} auth of {owner}", "this kind of auth is not supported: add its header by hand")
+                self.summary.drop(f"{kind} auth of {owner}",
+                                  "this kind of auth is not supported: add its header by hand")
             notes.append(f"{kind} auth of {owner} is not replayed")
 
     def credential(self, key: str, value: Any, scope: _Scope, where: str) -> str:
@@ -671,7 +673,10 @@ class _Importer:
                 key, value = conv.template(str(pair["key"]), scope), str(pair.get("value") or "")
                 value = self.credentials.value(str(pair["key"]), value, f"form {pair['key']} of {name}") if (
                     is_secret_key(str(pair["key"])) and value and "{{" not in value) else conv.template(value, scope)
-                form[key] = (form[key] if isinstance(form[key], list) else [form[key]]) + [value] if key in form else value
+                if key in form:
+                    form[key] = (form[key] if isinstance(form[key], list) else [form[key]]) + [value]
+                else:
+                    form[key] = value
             return (Body("form", form), None) if form else (None, None)
         if mode == "formdata":
             parts: dict[str, Any] = {}
@@ -691,8 +696,10 @@ class _Importer:
                     parts[key] = UploadFile(found, pair.get("contentType") or None)
                 else:
                     value = str(pair.get("value") or "")
-                    parts[key] = self.credentials.value(str(pair["key"]), value, f"form {pair['key']} of {name}") if (
-                        is_secret_key(str(pair["key"])) and value and "{{" not in value) else conv.template(value, scope)
+                    if is_secret_key(str(pair["key"])) and value and "{{" not in value:
+                        parts[key] = self.credentials.value(str(pair["key"]), value, f"form {pair['key']} of {name}")
+                    else:
+                        parts[key] = conv.template(value, scope)
             return (Body("files", parts), None) if parts else (None, None)
         if mode == "graphql":
             graphql = body.get("graphql") if isinstance(body.get("graphql"), dict) else {}

@@ -102,7 +102,8 @@ def test_user_option_becomes_basic_auth_from_the_environment(tmp_path: Path) -> 
 
 def test_cookie_option_secret_query_and_json_password_are_hidden(tmp_path: Path) -> None:
     result = imported(tmp_path, "curl -b 'session=abc123' 'https://api.example.com/login?api_key=k-999' "
-                                "-H 'Content-Type: application/json' -d '{\"user\": \"bob\", \"password\": \"hunter2\"}'\n")
+                                "-H 'Content-Type: application/json' "
+                                "-d '{\"user\": \"bob\", \"password\": \"hunter2\"}'\n")
     (step,) = steps(result)
     assert step.headers["Cookie"] == "{{ env.LOADSPEC_COOKIE }}"
     assert step.params == {"api_key": "{{ env.LOADSPEC_API_KEY }}"}

@@ -186,7 +186,8 @@ def test_a_token_operation_runs_in_setup_and_feeds_the_bearer_header(tmp_path: P
 
 
 def test_without_a_token_operation_credentials_come_from_the_environment(tmp_path: Path) -> None:
-    doc = document({"/me": {"get": {"responses": ok()}}, "/q": {"get": {"security": [{"query": []}], "responses": ok()}},
+    doc = document({"/me": {"get": {"responses": ok()}},
+                    "/q": {"get": {"security": [{"query": []}], "responses": ok()}},
                     "/b": {"get": {"security": [{"basic": []}], "responses": ok()}}},
                    security=[{"oauth": ["read"]}], components={"securitySchemes": {
                        "oauth": {"type": "oauth2", "flows": {"implicit": {"authorizationUrl": "https://id/auth",

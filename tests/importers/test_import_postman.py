@@ -174,7 +174,8 @@ def test_v20_auth_objects_and_unsupported_auth(tmp_path: Path) -> None:
 def test_bodies_raw_json_with_bare_variables_urlencoded_formdata_graphql(tmp_path: Path) -> None:
     (tmp_path / "photo.png").write_bytes(b"png")
     result = imported(tmp_path, collection([
-        request("json", "POST", "https://x.example.com/a", header=[{"key": "Content-Type", "value": "application/json"}],
+        request("json", "POST", "https://x.example.com/a",
+                header=[{"key": "Content-Type", "value": "application/json"}],
                 body={"mode": "raw", "raw": '{"qty": {{qty}}, "name": "n-{{qty}}", "ok": true}',
                       "options": {"raw": {"language": "json"}}}),
         request("text", "POST", "https://x.example.com/b", header=[{"key": "Content-Type", "value": "text/plain"}],
@@ -225,7 +226,8 @@ def t(script: str) -> tuple[list[tuple[str, str | None, list[tuple[str, Any]]]],
     ("var jsonData = pm.response.json();\npm.expect(jsonData.items[0].price).to.be.above(0);",
      [("json", "items[0].price", [("gt", 0)])]),
     ("const d = pm.response.json(); pm.expect(d.items).to.have.lengthOf(2)", [("json", "items", [("length", 2)])]),
-    ("let d = pm.response.json(); pm.expect(d.items.length).to.be.at.least(1)", [("json", "length(items)", [("gte", 1)])]),
+    ("let d = pm.response.json(); pm.expect(d.items.length).to.be.at.least(1)",
+     [("json", "length(items)", [("gte", 1)])]),
     ("pm.expect(pm.response.json().id).to.be.a('number')", [("json", "id", [("type", "number")])]),
     ("pm.expect(pm.response.json().ok).to.be.true", [("json", "ok", [("eq", True)])]),
     ("pm.expect(pm.response.json().error).to.not.exist", [("json", "error", [("exists", False)])]),
@@ -265,7 +267,8 @@ def test_script_setters_become_captures(script: str, capture: str) -> None:
 
 
 def test_a_literal_set_becomes_a_variable_and_the_rest_is_kept() -> None:
-    result = translate("pm.environment.set('mode', 'fast');\nif (pm.response.code === 200) { postman.setNextRequest('x'); }"
+    result = translate("pm.environment.set('mode', 'fast');\n"
+                       "if (pm.response.code === 200) { postman.setNextRequest('x'); }"
                        "\npm.expect(pm.response.json().a).to.satisfy(v => v > 1)", identifier)
     assert result.constants == {"mode": "fast"}
     assert result.untranslated == ["if (pm.response.code === 200) { postman.setNextRequest('x'); }",
