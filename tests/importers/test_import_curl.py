@@ -164,3 +164,25 @@ def test_a_file_without_commands_is_an_error(tmp_path: Path) -> None:
     source.write_text("curl 'https://x.example.com\n")
     with pytest.raises(Exception, match="not closed"):
         import_curl(source)
+
+
+def test_the_registry_picks_each_importer_by_content(tmp_path: Path) -> None:
+    from loadspec.sources.importers import IMPORTERS, detect, import_source
+
+    data = Path(__file__).parent / "data"
+    for source in data.iterdir():
+        if source.suffix == ".json" and "environment" not in source.name:
+            assert detect(source) == "postman", source
+        elif source.suffix == ".yaml":
+            assert detect(source) == "openapi", source
+    renamed = tmp_path / "collection.txt"  # the extension does not matter
+    renamed.write_bytes((data / "newman-sample-collection.json").read_bytes())
+    assert detect(renamed) == "postman"
+    commands = tmp_path / "calls"
+    commands.write_text("curl https://api.example.com/x\n")
+    assert detect(commands) == "curl"
+    assert import_source(commands).summary.kind == "cURL commands"
+    har = Path(__file__).parent.parent / "harapp" / "recordings" / "session.har"
+    spec = Path(__file__).parent.parent.parent / "examples" / "checkout.yaml"
+    assert detect(har) is None and detect(spec) is None
+    assert set(IMPORTERS) == {"openapi", "postman", "curl"}
