@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -28,20 +28,23 @@ from .._errors import InputFileError
 from .._loader import load_spec_text
 from .._templates import BUILTIN_VARIABLES
 from .._yamlwriter import write_yaml
-from ..model import Assertion, Predicate, Query, RequestStep, Spec, Step, iter_request_steps
+from ..model import Assertion, Predicate, Query, RequestStep, Spec, iter_request_steps
 
 __all__ = [
     "Credentials",
     "ImportResult",
     "ImportSummary",
     "Names",
+    "VariableNames",
     "choose_host",
+    "finish",
     "identifier",
     "is_secret_header",
     "is_secret_key",
     "parse_document",
     "read_text",
     "split_base",
+    "split_userinfo",
     "status_assertion",
     "upload_path",
     "validated_yaml",
@@ -196,6 +199,16 @@ def split_base(url: str) -> tuple[str, str]:
     return f"{parts.scheme.lower()}://{parts.netloc}", rest if rest.startswith("/") else "/" + rest
 
 
+def split_userinfo(url: str) -> tuple[str, str | None, str]:
+    """`https://bob:pw@api.example.com/x` → (`https://api.example.com/x`, `bob`, `pw`); (url, None, "")
+    when the URL carries no user."""
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/@?#]*)@", url)
+    if not match:
+        return url, None, ""
+    user, _, password = match.group(2).partition(":")
+    return match.group(1) + url[match.end():], unquote(user), unquote(password)
+
+
 def choose_host(steps: list[RequestStep]) -> str | None:
     """The base most steps use becomes the spec's `host`; those steps get relative URLs."""
     bases = Counter(split_base(step.url)[0] for step in steps)
@@ -325,6 +338,3 @@ def validated_yaml(result: ImportResult, output: str | None = None, base_dir: Pa
     load_spec_text(text, output or "<converted>", base_dir=base_dir or Path(output or ".").resolve().parent)
     return text
 
-
-def all_steps(steps: list[Step]) -> list[RequestStep]:
-    return iter_request_steps(steps)

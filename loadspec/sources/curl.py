@@ -31,8 +31,11 @@ from ._common import (
     Names,
     choose_host,
     finish,
+    is_secret_header,
+    is_secret_key,
     read_text,
     split_base,
+    split_userinfo,
     upload_path,
 )
 
@@ -335,6 +338,9 @@ def _step(command: CurlCommand, names: Names, credentials: Credentials, summary:
         return None
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", url):
         url = "http://" + url  # curl's default scheme
+    url, url_user, url_password = split_userinfo(url)
+    if url_user is not None and command.user is None:
+        command.user = f"{url_user}:{url_password}"
     try:
         parts = urlsplit(url)
     except ValueError as exc:
@@ -375,7 +381,7 @@ def _step(command: CurlCommand, names: Names, credentials: Credentials, summary:
     for header, value in kept:
         if header.lower() in ("content-length", "host", "authority", ":authority"):
             continue
-        if _is_secret_header(header) and value:
+        if is_secret_header(header) and value:
             value = credentials.value(header, value, f"header {header} of {name}")
         headers[canonical_header(header)] = value
     jar = [c for c in cookie_values if "=" not in c]
@@ -434,15 +440,8 @@ def _step(command: CurlCommand, names: Names, credentials: Credentials, summary:
 
 
 def is_secret_param(key: str) -> bool:
-    from .._correlate import is_secret_key
-
+    """A query parameter that carries a credential (`api_key`, `access_token`, `password` ...)."""
     return is_secret_key(key) or key.lower() in ("access_token", "token", "auth", "key", "apikey", "api_key")
-
-
-def _is_secret_header(name: str) -> bool:
-    from .._correlate import is_secret_header
-
-    return is_secret_header(name)
 
 
 def _add(target: dict[str, Any], key: str, value: Any) -> None:
@@ -455,8 +454,6 @@ def _add(target: dict[str, Any], key: str, value: Any) -> None:
 
 def _body(text: str, content_type: str, name: str, credentials: Credentials,
           summary: ImportSummary) -> tuple[Body | None, str | None]:
-    from .._correlate import is_secret_key
-
     stripped = text.lstrip()
     if "json" in content_type or (not content_type and stripped[:1] in ("{", "[")):
         try:
@@ -480,8 +477,6 @@ def _body(text: str, content_type: str, name: str, credentials: Credentials,
 
 
 def _hide_json(value: Any, name: str, credentials: Credentials) -> Any:
-    from .._correlate import is_secret_key
-
     if isinstance(value, dict):
         return {k: (credentials.value(k, item, f"JSON {k} of {name}") if is_secret_key(str(k)) and isinstance(
             item, str) and item else _hide_json(item, name, credentials)) for k, item in value.items()}

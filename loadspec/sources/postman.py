@@ -37,6 +37,7 @@ from ._common import (
     parse_document,
     read_text,
     split_base,
+    split_userinfo,
     upload_path,
 )
 
@@ -157,10 +158,14 @@ class _Converter:
 
         def replace(match: re.Match[str]) -> str:
             name = match.group(1).strip()
-            if scope is not None and name not in self.runtime:
-                found, value = scope.lookup(name)
-                if found and (name not in self.globals or self.globals[name] != value):
-                    return self.inline(str(value), scope, depth + 1)
+            if name not in self.runtime:
+                if scope is not None:
+                    found, value = scope.lookup(name)
+                    if found and (name not in self.globals or self.globals[name] != value):
+                        return self.inline(str(value), scope, depth + 1)
+                held = self.globals.get(name)
+                if isinstance(held, str) and "{{" in held:  # a variable made of variables: expanded where used
+                    return self.inline(held, scope, depth + 1)
             return match.group(0)
         return _VAR.sub(replace, text)
 
@@ -476,6 +481,13 @@ class _Importer:
                 headers[key] = self.credentials.value(key, value, f"header {key} of {name}")
             else:
                 headers[conv.template(key, scope)] = conv.template(value, scope)
+        url, url_user, url_password = split_userinfo(url)
+        if url_user is not None:
+            static_user = self.converter.static(url_user, scope)
+            static_password = self.converter.static(url_password, scope)
+            headers["Authorization"] = self.credentials.basic(static_user, static_password, f"URL of {name}") if (
+                static_user is not None and static_password is not None) else "Basic " + self.credentials.missing(
+                "basic_auth", "base64 of username:password", f"URL of {name}")
         self.auth(item, headers, params, name, notes)
         pruned = method in ("GET", "HEAD") and not (raw.get("protocolProfileBehavior") or {}).get(
             "disableBodyPruning")
@@ -643,9 +655,11 @@ class _Importer:
             name = match.group(1).strip()
             if name in self.runtime or name.startswith("$"):
                 continue
-            found, value_ = item_lookup(scope, name, self.globals)
-            if found and "{{" not in str(value_):
-                self.secret_vars[name] = str(value_)
+            found, held = scope.lookup(name)
+            if not found and name in self.globals:
+                found, held = True, self.globals[name]
+            if found and "{{" not in str(held):
+                self.secret_vars[name] = str(held)
         return self.converter.template(text, scope)
 
     def body(self, body: Any, content_type: str, scope: _Scope, name: str) -> tuple[Body | None, str | None]:
@@ -772,7 +786,9 @@ class _Importer:
             ident = self.names(name)
             text = "" if value is None else value
             if isinstance(text, str) and "{{" in text:
-                variables[ident] = self.converter.template(text, None)
+                resolved = self.converter.static(text, None)  # else it is expanded in the steps that use it
+                if resolved is not None and name in self.converter.used:
+                    variables[ident] = _typed(resolved)
             elif name in self.secret_vars or name in secret_types or (is_secret_key(name) and text != ""):
                 variables[ident] = self.credentials.value(name, str(text), f"variable {name}") if str(text) else (
                     self.credentials.missing(name, f"the value of {name}", f"variable {name}"))
@@ -785,15 +801,6 @@ class _Importer:
             variables.setdefault(ident, "")
         # keep only what is used, plus what the collection defines
         return variables
-
-
-def item_lookup(scope: _Scope, name: str, globals_: dict[str, Any]) -> tuple[bool, Any]:
-    found, value = scope.lookup(name)
-    if found:
-        return found, value
-    if name in globals_:
-        return True, globals_[name]
-    return False, None
 
 
 def _describe(assertion: Assertion) -> str:

@@ -93,11 +93,15 @@ def test_get_with_data_urlencode_goes_to_the_query(tmp_path: Path) -> None:
     assert "-s -S -L" in (step.comment or "")
 
 
-def test_user_option_becomes_basic_auth_from_the_environment(tmp_path: Path) -> None:
-    result = imported(tmp_path, "curl -u admin:pa55 https://api.example.com/admin\n")
+@pytest.mark.parametrize("command", ["curl -u admin:pa55 https://api.example.com/admin",
+                                     "curl https://admin:pa55@api.example.com/admin"])
+def test_user_option_or_url_user_becomes_basic_auth_from_the_environment(tmp_path: Path, command: str) -> None:
+    result = imported(tmp_path, command + "\n")
     (step,) = steps(result)
+    assert result.spec.host == "https://api.example.com" and step.url == "/admin"
     assert step.headers == {"Authorization": "Basic {{ env.LOADSPEC_BASIC_AUTH }}"}
     assert base64.b64decode(result.secrets["LOADSPEC_BASIC_AUTH"]) == b"admin:pa55"
+    assert "pa55" not in (tmp_path / "calls.yaml").read_text()
 
 
 def test_cookie_option_secret_query_and_json_password_are_hidden(tmp_path: Path) -> None:

@@ -113,6 +113,18 @@ def test_variables_of_collection_environment_and_folders(tmp_path: Path) -> None
     assert "k-123" not in (tmp_path / "c.yaml").read_text()
 
 
+def test_a_variable_made_of_variables_is_expanded_where_it_is_used(tmp_path: Path) -> None:
+    result = imported(tmp_path, collection([
+        request("login", "POST", "{{baseUrl}}/login", test="pm.environment.set('user', pm.response.json().name)"),
+        request("a", "GET", "{{baseUrl}}/a?w={{who}}"),
+    ], variable=[{"key": "domain", "value": "api.example.com"}, {"key": "baseUrl", "value": "https://{{domain}}/v2"},
+                 {"key": "who", "value": "{{user}}-x"}]))
+    found = requests(result)
+    assert result.spec.host == "https://api.example.com"
+    assert (found["a"].url, found["a"].params) == ("/v2/a", {"w": "{{ user }}-x"})  # the captured user, at run time
+    assert "who" not in result.spec.variables
+
+
 def test_undefined_variables_start_empty_and_are_reported(tmp_path: Path) -> None:
     result = imported(tmp_path, collection([request("a", "GET", "https://x.example.com/{{tenant}}/a")]))
     assert result.spec.variables == {"tenant": ""}
@@ -337,6 +349,14 @@ def test_public_sample_collection_in_detail() -> None:
         ("json", "args.source", [("eq", "newman-sample-github-collection")])]
     assert found["A simple POST request with JSON body"].body is not None
     assert found["A simple POST request with JSON body"].body.kind == "json"
+
+
+def test_public_v2_example_moves_the_url_password_to_the_environment(tmp_path: Path) -> None:
+    result = import_postman(DATA / "postman-collection-v2-example.json")
+    out = tmp_path / "out.yaml"
+    out.write_text(validated_yaml(result, str(out)), encoding="utf-8")
+    assert "shamasis" not in out.read_text() and ":pass@" not in out.read_text()
+    assert "LOADSPEC_BASIC_AUTH" in result.secrets
 
 
 def test_public_echo_collection_keeps_digest_scripts_as_comments() -> None:
