@@ -21,6 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import SchemaError
+
 from ..model import Assertion, Capture, Predicate, Query
 
 __all__ = ["ScriptResult", "statements", "translate"]
@@ -178,6 +181,7 @@ def split_args(text: str) -> list[str]:
 class _Context:
     def __init__(self, var_name: Callable[[str], str]):
         self.aliases: dict[str, str | None] = {}  # JS name -> JMESPath-ish path ('' = root); None = not JSON
+        self.constants: dict[str, Any] = {}  # JS name -> literal value (`var schema = {...}`)
         self.var_name = var_name
 
     def literal(self, text: str) -> Any:
@@ -188,6 +192,8 @@ class _Context:
             return "{{ " + self.var_name(_unquote(getter.group(1))) + " }}"
         if re.fullmatch(_STRING, text, re.S):
             return _unquote(text)
+        if text in self.constants:
+            return self.constants[text]
         if re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", text):
             return json.loads(text)
         if text in ("true", "false", "null"):
@@ -516,6 +522,15 @@ def _response_chain(members: list[tuple[str, list[str] | None]], context: _Conte
                     out.append((Query("json", selector), Predicate("eq", context.literal(args[1]))))
                 else:
                     out.append((Query("json", selector), Predicate("exists", True)))
+        elif name == "jsonSchema" and args and not negate:
+            schema = context.literal(args[0])
+            if not isinstance(schema, dict):
+                raise _Untranslatable("jsonSchema")
+            try:
+                Draft7Validator.check_schema(schema)
+            except SchemaError:
+                raise _Untranslatable("jsonSchema") from None
+            out.append((Query("json", "@"), Predicate("schema", schema)))
         elif name == "responseTime":
             continue
         elif name in _COMPARE and args and len(args) == 1:
@@ -676,7 +691,8 @@ def _translate(text: str, context: _Context, result: ScriptResult, phase: str) -
                 raise _Untranslatable(text)
             context.aliases[name] = (context.aliases[base.group(0)] or "") + rest
             return
-        raise _Untranslatable(text)
+        context.constants[name] = context.literal(value)  # `const schema = {...}`: used by later statements
+        return
     setter = _SETTERS.match(text)
     if setter:
         args = split_args(setter.group(3))
@@ -726,11 +742,18 @@ def _translate(text: str, context: _Context, result: ScriptResult, phase: str) -
             query = subject(inner_args[0], context)
             pairs = _predicates(query, members, context)
         except _Untranslatable:
-            # pm.expect(<condition>).to.be.true
             names = [n for n, a in members if n not in _FILLER]
-            if names not in (["true"], ["ok"]):
+            if names in (["true"], ["ok"]):  # pm.expect(<condition>).to.be.true
+                pairs = _condition(inner_args[0], context)
+            elif len(names) == 1 and names[0] in ("include", "includes", "contain", "contains") \
+                    and inner_args[0].lstrip().startswith("["):  # pm.expect([200, 201]).to.include(pm.response.code)
+                choices = context.literal(inner_args[0])
+                (_, args), = [(n, a) for n, a in members if n == names[0]]
+                if not isinstance(choices, list) or not args or len(args) != 1:
+                    raise
+                pairs = [(subject(args[0], context), Predicate("in", choices))]
+            else:
                 raise
-            pairs = _condition(inner_args[0], context)
         _add(result, pairs)
         return
     response = re.match(r"^pm\.response((?:\s*\.\s*[A-Za-z_$][\w$]*(?:\([^()]*(?:\([^()]*\)[^()]*)*\))?)+)$",

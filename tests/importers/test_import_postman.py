@@ -258,6 +258,10 @@ def t(script: str) -> tuple[list[tuple[str, str | None, list[tuple[str, Any]]]],
      [("json", "owner", [("eq", "{{ user }}")])]),
     ('tests["has x"] = responseBody.has("x");', [("body", None, [("contains", "x")])]),
     ("var body = JSON.parse(responseBody);\ntests['k'] = 'id' in body;", [("json", "@", [("contains", "id")])]),
+    ("pm.expect([200, 201]).to.include(pm.response.code);", [("status", None, [("in", [200, 201])])]),
+    ("const schema = {type: 'object', required: ['id'], properties: {id: {type: 'integer'}}};\n"
+     "pm.test('Schema is valid', function () { pm.response.to.have.jsonSchema(schema); });",
+     [("json", "@", [("schema", {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}})])]),
 ])
 def test_script_patterns_become_assertions(script: str, expected: list[Any]) -> None:
     found, _, untranslated = t(script)
@@ -290,17 +294,17 @@ def test_a_literal_set_becomes_a_variable_and_the_rest_is_kept() -> None:
 def test_untranslated_scripts_are_comments_above_the_step_and_in_the_summary(tmp_path: Path) -> None:
     result = imported(tmp_path, collection([
         request("a", "GET", "https://x.example.com/a",
-                test="pm.response.to.have.status(200);\nconst schema = {type: 'object'};\n"
-                     "pm.response.to.have.jsonSchema(schema);"),
+                test="pm.response.to.have.status(200);\nconst url = pm.environment.get('next');\n"
+                     "pm.sendRequest(url, function (err, res) { console.log(res); });"),
         request("b", "GET", "https://x.example.com/b"),
     ], event=[{"listen": "test", "script": {"exec": ["console.log('done')", "pm.visualizer.set('<b>x</b>')"]}}]))
     found = requests(result)
     assert checks(found["a"]) == [("status", None, [("eq", 200)])]
     listed = [text for _, text in result.summary.untranslated]
-    assert "pm.response.to.have.jsonSchema(schema)" in listed
+    assert "pm.sendRequest(url, function (err, res) { console.log(res); })" in listed
     assert listed.count("pm.visualizer.set('<b>x</b>')") == 1  # a collection script is listed once
     text = (tmp_path / "c.yaml").read_text()
-    assert "# not translated (test script): pm.response.to.have.jsonSchema(schema)" in text
+    assert "# not translated (test script): pm.sendRequest(url, function (err, res) { console.log(res); })" in text
     assert "script statements not translated" in result.summary.render()
 
 
