@@ -833,6 +833,9 @@ def import_postman(path: str | Path, options: PostmanOptions | None = None) -> I
     if "collection" in data and isinstance(data["collection"], dict):
         data = data["collection"]  # the Postman API wraps it
     if not isinstance(data.get("item"), list):
+        if isinstance(data.get("values"), list):
+            raise InputFileError(f"{file}: a Postman environment (or globals) file, not a collection: give it "
+                                 "with --postman-env next to the collection")
         if isinstance(data.get("requests"), list):
             raise InputFileError(f"{file}: a Postman collection v1, which loadspec does not read: open it in "
                                  "Postman and export it again as Collection v2.1")

@@ -323,6 +323,8 @@ def test_v1_collections_and_non_collections_are_refused(tmp_path: Path) -> None:
     source.write_text(json.dumps({"id": "1", "name": "old", "requests": []}))
     with pytest.raises(Exception, match="v1"):
         import_postman(source)
+    with pytest.raises(Exception, match="--postman-env"):
+        import_postman(DATA / "app.postman_environment.json")
     source.write_text("[1, 2]")
     with pytest.raises(Exception, match="not an object"):
         import_postman(source)
