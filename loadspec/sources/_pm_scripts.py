@@ -134,13 +134,17 @@ _GETTERS = re.compile(r"^(?:pm\.(?:environment|variables|collectionVariables|glo
 
 
 def _unquote(text: str) -> str:
+    """The value of a JavaScript string literal; _Untranslatable for escapes JSON does not share."""
     text = text.strip()
     if text[:1] == "`":
         return text[1:-1]
-    if text[:1] == "'":
-        inner = text[1:-1].replace('\\"', '"').replace("\\'", "'")
-        return json.loads('"' + inner.replace('"', '\\"') + '"')
-    return json.loads(text)
+    try:
+        if text[:1] == "'":
+            inner = text[1:-1].replace('\\"', '"').replace("\\'", "'")
+            return str(json.loads('"' + inner.replace('"', '\\"') + '"'))
+        return str(json.loads(text))
+    except ValueError:
+        raise _Untranslatable(text) from None
 
 
 def split_args(text: str) -> list[str]:

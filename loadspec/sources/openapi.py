@@ -758,7 +758,7 @@ class _Importer:
         if not ops:
             raise InputFileError(f"{self.path}: no operation to import"
                                  + (" matches the --tag/--operation filters" if self.options.tags
-                                    or self.options.operations else " (the document has no paths)"))
+                                    or self.options.operations else " (the document has no operations under paths)"))
         token = self.find_token_operation(ops)
         setup: list[RequestStep] = []
         if token is not None:

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .._errors import InputFileError
+from .._errors import InputFileError, TemplateError
+from .._templates import parse_template
 from ..model import Assertion, Body, GroupStep, RequestStep, Scenario, Spec, Step, UploadFile
 from . import _pm_scripts
 from ._common import (
@@ -530,9 +531,15 @@ class _Importer:
             assertion.index = index
         if any("{{ env." in v for v in headers.values()) or any("{{ env." in str(v) for v in params.values()):
             notes.append("a credential is read from an environment variable")
-        return RequestStep(name=name, method=method.lower(), url=url, headers=headers, params=params, body=body,
+        step = RequestStep(name=name, method=method.lower(), url=url, headers=headers, params=params, body=body,
                            captures=_unique_captures(captures), assertions=assertions,
                            comment="\n".join(dict.fromkeys(notes)) or None)
+        problem = _template_problem([url, headers, params, body.value if body else None])
+        if problem:
+            self.summary.drop(f"request {label!r}", f"{problem} (nested or unclosed {{{{ }}}} cannot be written as a "
+                              "loadspec template; fix it in the YAML by hand)")
+            return None
+        return step
 
     def _listed(self, owner: str, statement: str) -> bool:
         """True when this inherited statement was already listed (it is listed once, at its first step)."""
@@ -801,6 +808,26 @@ class _Importer:
             variables.setdefault(ident, "")
         # keep only what is used, plus what the collection defines
         return variables
+
+
+def _template_problem(value: Any) -> str | None:
+    """The first text of `value` that is not a valid loadspec template, quoted; None if all are."""
+    if isinstance(value, str):
+        if "{{" not in value and "}}" not in value:
+            return None
+        try:
+            parse_template(value)
+        except TemplateError:
+            return repr(value[:60])
+        return None
+    if isinstance(value, dict):
+        value = list(value.keys()) + list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = _template_problem(item)
+            if found:
+                return found
+    return None
 
 
 def _describe(assertion: Assertion) -> str:
