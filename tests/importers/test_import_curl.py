@@ -190,3 +190,28 @@ def test_the_registry_picks_each_importer_by_content(tmp_path: Path) -> None:
     spec = Path(__file__).parent.parent.parent / "examples" / "checkout.yaml"
     assert detect(har) is None and detect(spec) is None
     assert set(IMPORTERS) == {"openapi", "postman", "curl"}
+
+
+def test_foreign_glue_loads_through_the_loader_and_converts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from loadspec.sources.foreign import add_options, convert_foreign, load_foreign
+
+    parser = argparse.ArgumentParser()
+    add_options(parser)
+    data = Path(__file__).parent / "data"
+    args = parser.parse_args(["--postman-env", str(data / "app.postman_environment.json")])
+    spec = load_foreign(data / "app.postman_collection.json", args, variables={"price": "7"})
+    assert spec is not None and spec.recorded_secrets == {"LOADSPEC_PASSWORD": "s3cret-pass"}
+    assert spec.variables["price"] == "7" and spec.host == "http://127.0.0.1:8000"
+    assert "Postman collection v2.1" in capsys.readouterr().err
+    assert load_foreign(Path(__file__).parent.parent.parent / "examples" / "checkout.yaml", args) is None
+
+    openapi_args = parser.parse_args(["--tag", "pet", "--no-schema-assert"])
+    out = tmp_path / "pets.yaml"
+    assert convert_foreign(data / "swagger-petstore-openapi.yaml", openapi_args, str(out))
+    printed = capsys.readouterr().out
+    assert f"wrote {out}" in printed and "LOADSPEC_ACCESS_TOKEN=..." in printed
+    assert main(["validate", str(out)]) == 0
+    text = out.read_text()
+    assert "/store/" not in text and "/user" not in text and "schema:" not in text
