@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .engine.compiler import CompiledTest, compile_spec
 from .engine.distributed import DistributedOptions
@@ -54,6 +54,7 @@ class RunOptions:
     ui_port: int = 8089
     quiet: bool = False
     har: HarOptions | None = None  # how to import a HAR recording (None: the defaults)
+    imports: dict[str, Any] = field(default_factory=dict)  # other importers' options, by importer name
     reports: ReportTargets = field(default_factory=ReportTargets)
     distributed: DistributedOptions | None = None  # --processes / --master
 
@@ -66,7 +67,7 @@ def environment_of(options: RunOptions) -> dict[str, str]:
 def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[CompiledTest, LoadPlan]:
     """Load, compile and plan, honouring the command-line overrides."""
     spec = load_source(options.file, environment=options.environment, variables=options.variables,
-                       har_options=options.har)
+                       har_options=options.har, import_options=options.imports)
     if options.profile and options.ui:
         raise UsageError("--profile plans a headless run; with --ui you set the load in the browser")
     overrides = dict(users=options.users, spawn_rate=options.spawn_rate, duration=options.duration,
@@ -189,7 +190,7 @@ def demo_command(options: RunOptions, *, port: int = 0, serve_only: bool = False
 def export_command(options: RunOptions, output: str | None) -> int:
     """`loadspec export FILE [-o OUT]`: write the self-contained Locust file (stdout by default)."""
     spec = load_source(options.file, environment=options.environment, variables=options.variables,
-                       har_options=options.har)
+                       har_options=options.har, import_options=options.imports)
     extra = worker_options(options, host=options.host, iterations=options.iterations)
     filename = Path(output).name if output not in (None, "-") else None
     text = render_locustfile(bundle_spec(spec, options.file, options=extra, har=is_har(options.file)), spec,
@@ -207,12 +208,21 @@ def export_command(options: RunOptions, output: str | None) -> int:
     return EXIT_PASSED
 
 
-def convert_command(files: Sequence[str], options: HarOptions | None, output: str | None) -> int:
-    """`loadspec convert FILE.har... [-o OUT]`: one editable YAML spec from browser recordings."""
+def convert_command(files: Sequence[str], options: HarOptions | None, output: str | None,
+                    imports: Mapping[str, Any] | None = None) -> int:
+    """`loadspec convert FILE.har... [-o OUT]`: one editable YAML spec from browser recordings, or from
+    one Postman collection, OpenAPI document or file of curl commands."""
+    from .sources.dispatch import FOREIGN, importer_for
     from .sources.har.importer import import_har
     from .sources.loader import load_spec_text
     from .writers.yaml import write_yaml
 
+    importer = importer_for(files[0]) if files else None
+    if importer is not None and importer.name in FOREIGN:
+        if len(files) > 1:
+            raise UsageError(f"convert takes one {importer.description} at a time (several files are for HAR "
+                             "recordings)")
+        return _convert_foreign(importer.name, files[0], (imports or {}).get(importer.name), output)
     result = import_har(list(files), options or HarOptions())
     output = output if output not in (None, "-") else None
     text = write_yaml(result.spec, sources=[str(f) for f in files], notes=result.report.header_notes(),
@@ -233,6 +243,32 @@ def convert_command(files: Sequence[str], options: HarOptions | None, output: st
           file=summary)
     if result.secrets:
         print("before running it, set: " + " ".join(f"{name}=..." for name in result.secrets), file=summary)
+    print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
+    return EXIT_PASSED
+
+
+def _convert_foreign(name: str, file: str, options: Any, output: str | None) -> int:
+    from .sources.dispatch import import_foreign
+    from .sources.loader import load_spec_text
+
+    result = import_foreign(name, file, options)
+    output = output if output not in (None, "-") else None
+    text = result.yaml(Path(output).name if output else None)
+    load_spec_text(text, output or "<converted>", base_dir=Path(output or file).resolve().parent)
+    if output is not None:  # written before the summary: a summary is never followed by a failure
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    summary = sys.stdout if output else sys.stderr
+    print(result.summary.render(), file=summary)
+    if output is None:
+        sys.stdout.write(text)
+        return EXIT_PASSED
+    print(f"wrote {output}: {plural(result.summary.steps, 'step')}", file=summary)
+    needed = list(result.secrets) + list(result.summary.needed)
+    if needed:
+        print("before running it, set: " + " ".join(f"{name}=..." for name in needed), file=summary)
     print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
     return EXIT_PASSED
 

@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from .._errors import InputFileError
-from .._har import canonical_header, clean_headers, templated_path
+from ..errors import InputFileError
 from ..model import Body, RequestStep, Scenario, Spec, UploadFile
-from ._common import (
+from .common import (
     Credentials,
     ImportResult,
     ImportSummary,
@@ -38,6 +37,7 @@ from ._common import (
     split_userinfo,
     upload_path,
 )
+from .har.importer import canonical_header, clean_headers, templated_path
 
 __all__ = ["CurlOptions", "import_curl", "looks_like", "parse_commands"]
 

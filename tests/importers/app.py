@@ -9,30 +9,25 @@ other token gets 404, so a replay only passes when each simulated user captured 
 the counts and the log.
 
 Run it with ``python tests/importers/app.py --port 0``: once bound on 127.0.0.1 it prints one line
-``LISTENING http://127.0.0.1:PORT``. Tests use :func:`start_app`.
+``LISTENING http://127.0.0.1:PORT``. Tests start it with ``server.start_app`` (standard library only,
+so the test process never imports FastAPI or anyio next to Locust's gevent).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import secrets
-import select
 import socket
-import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, Field
-
-PASSWORD = "s3cret-pass"
+from server import PASSWORD  # noqa: E402  (run as a script: its folder is on sys.path)
 
 app = FastAPI(title="loadspec importers test app", version="1.0.0")
 oauth2 = OAuth2PasswordBearer(tokenUrl="token")
@@ -205,31 +200,6 @@ def reset() -> dict[str, bool]:
         _counts.clear()
         _errors.clear()
     return {"ok": True}
-
-
-def start_app(timeout: float = 30.0) -> tuple[str, Callable[[], None]]:
-    """Run this app in a subprocess on a free 127.0.0.1 port; return (base_url, stop)."""
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--port", "0"], stdout=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    assert proc.stdout is not None
-
-    def stop() -> None:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    line = proc.stdout.readline() if ready else ""
-    if not line.startswith("LISTENING "):
-        stop()
-        raise RuntimeError(f"the importers test app did not start (got {line!r}, exit code {proc.poll()})")
-    return line.split(" ", 1)[1].strip(), stop
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from loadspec.cli import main
 from loadspec.model import RequestStep, UploadFile
-from loadspec.sources._common import ImportResult, validated_yaml
+from loadspec.sources.common import ImportResult, validated_yaml
 from loadspec.sources.curl import import_curl, looks_like, parse_commands
 
 
@@ -170,48 +170,67 @@ def test_a_file_without_commands_is_an_error(tmp_path: Path) -> None:
         import_curl(source)
 
 
-def test_the_registry_picks_each_importer_by_content(tmp_path: Path) -> None:
-    from loadspec.sources.importers import IMPORTERS, detect, import_source
+def test_the_dispatch_picks_each_importer_by_content(tmp_path: Path) -> None:
+    from loadspec.sources import IMPORTERS, importer_for
+
+    def kind(path: Path) -> str | None:
+        found = importer_for(path)
+        return found.name if found else None
 
     data = Path(__file__).parent / "data"
     for source in data.iterdir():
         if source.suffix == ".json" and "environment" not in source.name:
-            assert detect(source) == "postman", source
+            assert kind(source) == "postman", source
         elif source.suffix == ".yaml":
-            assert detect(source) == "openapi", source
+            assert kind(source) == "openapi", source
     renamed = tmp_path / "collection.txt"  # the extension does not matter
     renamed.write_bytes((data / "newman-sample-collection.json").read_bytes())
-    assert detect(renamed) == "postman"
+    assert kind(renamed) == "postman"
     commands = tmp_path / "calls"
     commands.write_text("curl https://api.example.com/x\n")
-    assert detect(commands) == "curl"
-    assert import_source(commands).summary.kind == "cURL commands"
+    assert kind(commands) == "curl"
     har = Path(__file__).parent.parent / "harapp" / "recordings" / "session.har"
     spec = Path(__file__).parent.parent.parent / "examples" / "checkout.yaml"
-    assert detect(har) is None and detect(spec) is None
-    assert set(IMPORTERS) == {"openapi", "postman", "curl"}
+    assert kind(har) == "har" and kind(spec) is None
+    assert {"har", "openapi", "postman", "curl"} <= {importer.name for importer in IMPORTERS}
 
 
-def test_foreign_glue_loads_through_the_loader_and_converts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import argparse
+def test_load_source_imports_with_options_and_keeps_the_held_credentials(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from loadspec.sources import load_source
+    from loadspec.sources.postman import PostmanOptions
 
-    from loadspec.sources.foreign import add_options, convert_foreign, load_foreign
-
-    parser = argparse.ArgumentParser()
-    add_options(parser)
     data = Path(__file__).parent / "data"
-    args = parser.parse_args(["--postman-env", str(data / "app.postman_environment.json")])
-    spec = load_foreign(data / "app.postman_collection.json", args, variables={"price": "7"})
-    assert spec is not None and spec.recorded_secrets == {"LOADSPEC_PASSWORD": "s3cret-pass"}
+    options = {"postman": PostmanOptions(environment=data / "app.postman_environment.json")}
+    spec = load_source(data / "app.postman_collection.json", variables={"price": "7"}, import_options=options)
+    assert spec.recorded_secrets == {"LOADSPEC_PASSWORD": "s3cret-pass"}
     assert spec.variables["price"] == "7" and spec.host == "http://127.0.0.1:8000"
     assert "Postman collection v2.1" in capsys.readouterr().err
-    assert load_foreign(Path(__file__).parent.parent.parent / "examples" / "checkout.yaml", args) is None
+    with pytest.raises(Exception, match="no environments"):
+        load_source(data / "app.postman_collection.json", environment="staging")
 
-    openapi_args = parser.parse_args(["--tag", "pet", "--no-schema-assert"])
+
+def test_loadspec_convert_and_validate_on_each_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = Path(__file__).parent / "data"
     out = tmp_path / "pets.yaml"
-    assert convert_foreign(data / "swagger-petstore-openapi.yaml", openapi_args, str(out))
+    assert main(["convert", str(data / "swagger-petstore-openapi.yaml"), "-o", str(out), "--tag", "pet",
+                 "--no-schema-assert"]) == 0
     printed = capsys.readouterr().out
     assert f"wrote {out}" in printed and "LOADSPEC_ACCESS_TOKEN=..." in printed
-    assert main(["validate", str(out)]) == 0
     text = out.read_text()
     assert "/store/" not in text and "/user" not in text and "schema:" not in text
+    assert main(["validate", str(out)]) == 0
+
+    out = tmp_path / "app.yaml"
+    assert main(["convert", str(data / "app.postman_collection.json"), "-o", str(out),
+                 "--postman-env", str(data / "app.postman_environment.json")]) == 0
+    assert "LOADSPEC_PASSWORD=..." in capsys.readouterr().out and "s3cret-pass" not in out.read_text()
+
+    calls = tmp_path / "calls.sh"
+    calls.write_text("curl https://api.example.com/x -H 'X-API-Key: k-1'\n")
+    assert main(["convert", str(calls)]) == 0  # to stdout
+    captured = capsys.readouterr()
+    assert "get: /x" in captured.out and "k-1" not in captured.out and "cURL commands" in captured.err
+    for source in (data / "oai-uspto.yaml", data / "newman-sample-collection.json", calls):
+        assert main(["validate", str(source)]) == 0
+    assert capsys.readouterr().out.count(": ok — 1 scenario") == 3

@@ -18,7 +18,7 @@ from jsonschema import Draft7Validator
 
 from loadspec.cli import main
 from loadspec.model import RequestStep, iter_request_steps
-from loadspec.sources._common import ImportResult, validated_yaml
+from loadspec.sources.common import ImportResult, validated_yaml
 from loadspec.sources.openapi import OpenApiOptions, import_openapi, looks_like
 
 DATA = Path(__file__).parent / "data"

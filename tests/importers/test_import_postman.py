@@ -16,9 +16,9 @@ import pytest
 
 from loadspec.cli import main
 from loadspec.model import Assertion, GroupStep, RequestStep, UploadFile, iter_request_steps
-from loadspec.sources._common import ImportResult, identifier, validated_yaml
-from loadspec.sources._pm_scripts import translate
+from loadspec.sources.common import ImportResult, identifier, validated_yaml
 from loadspec.sources.postman import PostmanOptions, import_postman, looks_like
+from loadspec.sources.postman.scripts import translate
 
 DATA = Path(__file__).parent / "data"
 V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"

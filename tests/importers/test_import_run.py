@@ -4,8 +4,9 @@ The app (tests/importers/app.py) gives every login its own token and each object
 created it; any other token gets 404, and every response of 400 or more is logged. So a run in
 which every user captured its own token and ids leaves: one token per login, each token having
 created, read, updated and deleted exactly its share, nothing left over, and an empty error log.
-Each test converts the source the way a user would (`loadspec convert SOURCE -o x.yaml`, through
-the importer until the CLI dispatch lands), then runs `python -m loadspec run x.yaml -u 3`.
+Each test imports the source, writes the YAML `loadspec convert` writes and runs it with
+`python -m loadspec run x.yaml -u 3`; the last ones run the source itself (`loadspec run
+collection.json`), which goes through the same dispatch and validation gate.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from loadspec.sources._common import validated_yaml
+from loadspec.sources.common import validated_yaml
 from loadspec.sources.curl import import_curl
 from loadspec.sources.openapi import OpenApiOptions, import_openapi
 from loadspec.sources.postman import PostmanOptions, import_postman
@@ -34,7 +35,7 @@ ITERATIONS = 2
 
 
 def _load_app() -> Any:
-    spec = importlib.util.spec_from_file_location("importers_app", HERE / "app.py")
+    spec = importlib.util.spec_from_file_location("importers_server", HERE / "server.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -169,3 +170,51 @@ def test_curl_commands_run_with_credentials_from_the_environment(app: str, tmp_p
     assert seen["errors"] == []
     assert seen["per_token"] == {token: {"items.created": USERS * ITERATIONS}}
     assert seen["items"] == USERS * ITERATIONS
+
+
+def _loadspec_run(app: str, source: Path, *extra: str, env: dict[str, str] | None = None
+                  ) -> subprocess.CompletedProcess[str]:
+    state(app, reset=True)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LOADSPEC_")}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "loadspec", "run", str(source), "--host", app, "-u", str(USERS), "-r", str(USERS),
+         "--iterations", str(ITERATIONS), "-q", *extra], capture_output=True, text=True, timeout=120, env=environment)
+
+
+def test_loadspec_run_of_the_collection_itself_with_its_environment(app: str) -> None:
+    proc = _loadspec_run(app, DATA / "app.postman_collection.json",
+                         "--postman-env", str(DATA / "app.postman_environment.json"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Postman collection v2.1" in proc.stderr  # the brief summary before the run
+    seen = state(app)
+    assert seen["errors"] == []  # the password came from the environment file, in memory only
+    assert seen["tokens"] == USERS * ITERATIONS
+    assert all(counts["items.deleted"] == 1 for counts in seen["per_token"].values())
+
+
+def test_loadspec_run_of_the_openapi_document_itself_with_a_tag_filter(app: str, tmp_path: Path) -> None:
+    document = tmp_path / "openapi.json"
+    with urllib.request.urlopen(app + "/openapi.json", timeout=10) as response:
+        document.write_bytes(response.read())
+    proc = _loadspec_run(app, document, "--tag", "auth", "--tag", "items",
+                         env={"LOADSPEC_USERNAME": "dave", "LOADSPEC_PASSWORD": APP.PASSWORD})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    seen = state(app)
+    assert seen["errors"] == [] and seen["tokens"] == USERS
+    for counts in seen["per_token"].values():
+        assert counts == {"items.created": ITERATIONS, "items.read": ITERATIONS, "items.updated": ITERATIONS,
+                          "items.deleted": ITERATIONS}
+
+
+def test_loadspec_run_of_the_openapi_document_without_credentials_fails_on_the_server(app: str,
+                                                                                       tmp_path: Path) -> None:
+    document = tmp_path / "openapi.json"
+    with urllib.request.urlopen(app + "/openapi.json", timeout=10) as response:
+        document.write_bytes(response.read())
+    proc = _loadspec_run(app, document, env={"LOADSPEC_USERNAME": "eve", "LOADSPEC_PASSWORD": "wrong"})
+    assert proc.returncode != 0
+    seen = state(app)
+    # the login in setup fails (401) and, with on_fail: stop_user, each user stops: nothing is created
+    assert seen["tokens"] == 0 and seen["items"] == 0
+    assert {(e["method"], e["path"], e["status"]) for e in seen["errors"]} == {("POST", "/token", 401)}

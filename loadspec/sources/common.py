@@ -23,12 +23,12 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from .._correlate import Secret, SecretRegistry, env_template, is_secret_header, is_secret_key
-from .._errors import InputFileError
-from .._loader import load_spec_text
-from .._templates import BUILTIN_VARIABLES
-from .._yamlwriter import write_yaml
+from ..errors import InputFileError
+from ..lang.templates import BUILTIN_VARIABLES
 from ..model import Assertion, Predicate, Query, RequestStep, Spec, iter_request_steps
+from ..writers.yaml import write_yaml
+from .har.correlate import Secret, SecretRegistry, env_template, is_secret_header, is_secret_key
+from .loader import load_spec_text
 
 __all__ = [
     "Credentials",
@@ -43,6 +43,7 @@ __all__ = [
     "is_secret_key",
     "parse_document",
     "read_text",
+    "sniff_text",
     "split_base",
     "split_userinfo",
     "status_assertion",
@@ -78,6 +79,19 @@ def read_text(path: str | Path, what: str, *, max_bytes: int = MAX_BYTES) -> str
     if not text.strip():
         raise InputFileError(f"{file}: the file is empty; expected {what}")
     return text
+
+
+def sniff_text(path: Path, head: bytes, limit: int = 1024 * 1024) -> str:
+    """The start of a file as text for a recogniser: `head`, or up to `limit` bytes when a recogniser
+    needs more (a Postman collection without a schema URL is only known by its items)."""
+    data = head
+    if len(head) >= 4096:
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(limit)
+        except OSError:
+            pass
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def parse_document(path: str | Path, text: str, what: str) -> Any:

@@ -24,7 +24,20 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
-from ..model import Assertion, Capture, Predicate, Query
+from ...model import Assertion, Capture, Predicate, Query
+from .js import (
+    GETTERS,
+    STRING,
+    Context,
+    Untranslatable,
+    closing,
+    dotted,
+    js_regex,
+    split_args,
+    split_top,
+    statements,
+    unquote,
+)
 
 __all__ = ["ScriptResult", "statements", "translate"]
 
@@ -41,189 +54,11 @@ class ScriptResult:
     set_names: list[str] = field(default_factory=list)  # every variable name the script sets
 
 
-class _Untranslatable(Exception):
-    pass
-
-
-# --- splitting JavaScript into statements -------------------------------------------------------
-
-
-def _strip_comments(text: str) -> str:
-    out: list[str] = []
-    i, quote = 0, ""
-    while i < len(text):
-        char = text[i]
-        if quote:
-            out.append(char)
-            if char == "\\" and i + 1 < len(text):
-                out.append(text[i + 1])
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-            i += 1
-            continue
-        if char in "'\"`":
-            quote = char
-        elif text.startswith("//", i):
-            while i < len(text) and text[i] != "\n":
-                i += 1
-            continue
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = len(text) if end < 0 else end + 2
-            continue
-        out.append(char)
-        i += 1
-    return "".join(out)
-
-
-def statements(text: str) -> list[str]:
-    """Top-level statements of a script: split at `;` and at line ends outside brackets and strings
-    (a line starting with `.` continues the statement before it)."""
-    text = _strip_comments(text)
-    found: list[str] = []
-    current: list[str] = []
-    depth, quote, i = 0, "", 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            current.append(char)
-            if char == "\\" and i + 1 < len(text):
-                current.append(text[i + 1])
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-            i += 1
-            continue
-        if char in "'\"`":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0 and char == "}":
-                current.append(char)
-                rest = text[i + 1:].lstrip()
-                if not rest.startswith((")", ".", ",", "else", "catch", "finally")):
-                    found.append("".join(current))
-                    current = []
-                i += 1
-                continue
-        if depth <= 0 and (char == ";" or (char == "\n" and not text[i + 1:].lstrip().startswith((".", "?", ":",
-                                                                                                    "&&", "||", "+")))
-                           and not "".join(current).rstrip().endswith(("=", "(", ",", "+", "&&", "||"))):
-            found.append("".join(current))
-            current = []
-            depth = 0
-            i += 1
-            continue
-        current.append(char)
-        i += 1
-    found.append("".join(current))
-    return [s.strip() for s in found if s.strip() and s.strip() not in (";", "}", ")", "});", "})")]
-
-
-# --- reading JavaScript values ------------------------------------------------------------------
-
-_STRING = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`$]*`)"""
-_GETTERS = re.compile(r"^(?:pm\.(?:environment|variables|collectionVariables|globals|iterationData)\.get|"
-                      r"postman\.get(?:Environment|Global)Variable|environment|globals|data)\s*"
-                      r"[\(\[]\s*(" + _STRING + r")\s*[\)\]]$")
-
-
-def _unquote(text: str) -> str:
-    """The value of a JavaScript string literal; _Untranslatable for escapes JSON does not share."""
-    text = text.strip()
-    if text[:1] == "`":
-        return text[1:-1]
-    try:
-        if text[:1] == "'":
-            inner = text[1:-1].replace('\\"', '"').replace("\\'", "'")
-            return str(json.loads('"' + inner.replace('"', '\\"') + '"'))
-        return str(json.loads(text))
-    except ValueError:
-        raise _Untranslatable(text) from None
-
-
-def split_args(text: str) -> list[str]:
-    """Top-level comma-separated arguments."""
-    args: list[str] = []
-    current: list[str] = []
-    depth, quote, i = 0, "", 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            current.append(char)
-            if char == "\\" and i + 1 < len(text):
-                current.append(text[i + 1])
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-        elif char in "'\"`":
-            quote = char
-            current.append(char)
-        elif char in "([{":
-            depth += 1
-            current.append(char)
-        elif char in ")]}":
-            depth -= 1
-            current.append(char)
-        elif char == "," and depth == 0:
-            args.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-        i += 1
-    if "".join(current).strip():
-        args.append("".join(current).strip())
-    return args
-
-
-class _Context:
-    def __init__(self, var_name: Callable[[str], str]):
-        self.aliases: dict[str, str | None] = {}  # JS name -> JMESPath-ish path ('' = root); None = not JSON
-        self.constants: dict[str, Any] = {}  # JS name -> literal value (`var schema = {...}`)
-        self.var_name = var_name
-
-    def literal(self, text: str) -> Any:
-        """A JavaScript literal (or a variable getter, as a template) as a Python value."""
-        text = text.strip()
-        getter = _GETTERS.match(text)
-        if getter:
-            return "{{ " + self.var_name(_unquote(getter.group(1))) + " }}"
-        if re.fullmatch(_STRING, text, re.S):
-            return _unquote(text)
-        if text in self.constants:
-            return self.constants[text]
-        if re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", text):
-            return json.loads(text)
-        if text in ("true", "false", "null"):
-            return json.loads(text)
-        if text == "undefined":
-            return None
-        if text[:1] in ("[", "{"):
-            inner = text[1:-1].strip()
-            if text[:1] == "[":
-                return [self.literal(item) for item in split_args(inner)] if inner else []
-            out: dict[str, Any] = {}
-            for item in split_args(inner):
-                key, sep, value = item.partition(":")
-                if not sep:
-                    raise _Untranslatable(text)
-                key = key.strip()
-                out[_unquote(key) if key[:1] in "'\"`" else key] = self.literal(value)
-            return out
-        raise _Untranslatable(text)
-
-
 # --- what a JavaScript expression reads from the response -------------------------------------
 
 _JSON_ROOTS = (r"pm\.response\.json\(\)", r"JSON\.parse\(\s*(?:responseBody|pm\.response\.text\(\))\s*\)",
                r"responseJson")
-_MEMBER = re.compile(r"\.([A-Za-z_$][\w$]*)|\[\s*(\d+)\s*\]|\[\s*(" + _STRING + r")\s*\]")
+_MEMBER = re.compile(r"\.([A-Za-z_$][\w$]*)|\[\s*(\d+)\s*\]|\[\s*(" + STRING + r")\s*\]")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -251,7 +86,7 @@ def _members(text: str) -> list[str | int] | None:
         elif match.group(2) is not None:
             members.append(int(match.group(2)))
         else:
-            members.append(_unquote(match.group(3)))
+            members.append(unquote(match.group(3)))
         pos = match.end()
     return members
 
@@ -267,7 +102,7 @@ def _json_query(base: str, rest: str) -> Query | None:
     return Query("json", _jmespath(members))
 
 
-def subject(text: str, context: _Context) -> Query:
+def subject(text: str, context: Context) -> Query:
     """The query that reads what the JavaScript expression `text` reads."""
     text = text.strip()
     if re.fullmatch(r"(pm\.response\.(code|status\s*\(\s*\))|responseCode\.code|pm\.response\.to\.have\.status)",
@@ -281,17 +116,17 @@ def subject(text: str, context: _Context) -> Query:
         return Query("body")
     if re.fullmatch(r"pm\.response\.(size\(\)\.body|responseSize)", text):
         return Query("size")
-    header = re.fullmatch(r"(?:pm\.response\.headers\.get|postman\.getResponseHeader)\(\s*(" + _STRING + r")\s*\)"
-                          r"|responseHeaders\[\s*(" + _STRING + r")\s*\]", text)
+    header = re.fullmatch(r"(?:pm\.response\.headers\.get|postman\.getResponseHeader)\(\s*(" + STRING + r")\s*\)"
+                          r"|responseHeaders\[\s*(" + STRING + r")\s*\]", text)
     if header:
-        return Query("header", _unquote(header.group(1) or header.group(2)))
-    cookie = re.fullmatch(r"(?:pm\.cookies\.get|postman\.getResponseCookie)\(\s*(" + _STRING + r")\s*\)"
+        return Query("header", unquote(header.group(1) or header.group(2)))
+    cookie = re.fullmatch(r"(?:pm\.cookies\.get|postman\.getResponseCookie)\(\s*(" + STRING + r")\s*\)"
                           r"(?:\.value)?", text)
     if cookie:
-        return Query("cookie", _unquote(cookie.group(1)))
-    getter = _GETTERS.match(text)
+        return Query("cookie", unquote(cookie.group(1)))
+    getter = GETTERS.match(text)
     if getter:
-        return Query("var", context.var_name(_unquote(getter.group(1))))
+        return Query("var", context.var_name(unquote(getter.group(1))))
     for root in _JSON_ROOTS:
         match = re.match(root, text)
         if match:
@@ -304,7 +139,7 @@ def subject(text: str, context: _Context) -> Query:
         query = _json_query(base, text[name.end():])
         if query is not None:
             return query
-    raise _Untranslatable(text)
+    raise Untranslatable(text)
 
 
 # --- chains -------------------------------------------------------------------------------------
@@ -333,48 +168,18 @@ def _chain(text: str) -> list[tuple[str, list[str] | None]]:
     while pos < len(text):
         match = re.compile(r"\s*\.\s*([A-Za-z_$][\w$]*)").match(text, pos)
         if not match:
-            raise _Untranslatable(text)
+            raise Untranslatable(text)
         pos = match.end()
         args = None
         if pos < len(text) and text[pos] == "(":
-            end = _closing(text, pos)
+            end = closing(text, pos)
             args = split_args(text[pos + 1:end])
             pos = end + 1
         members.append((match.group(1), args))
     return members
 
 
-def _closing(text: str, start: int) -> int:
-    depth, quote, i = 0, "", start
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-        elif char in "'\"`":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise _Untranslatable(text)
-
-
-def _regex(text: str) -> str:
-    match = re.fullmatch(r"/(.*)/([a-z]*)", text.strip(), re.S)
-    if not match:
-        raise _Untranslatable(text)
-    pattern, flags = match.group(1).replace("\\/", "/"), match.group(2)
-    return ("(?i)" if "i" in flags else "") + pattern
-
-
-def _predicates(query: Query, members: list[tuple[str, list[str] | None]], context: _Context
+def _predicates(query: Query, members: list[tuple[str, list[str] | None]], context: Context
                 ) -> list[tuple[Query, Predicate]]:
     out: list[tuple[Query, Predicate]] = []
     negate = False
@@ -387,7 +192,7 @@ def _predicates(query: Query, members: list[tuple[str, list[str] | None]], conte
             elif op in _NEGATED:
                 op = _NEGATED[op]
             else:
-                raise _Untranslatable(f"not.{op}")
+                raise Untranslatable(f"not.{op}")
         out.append((query, Predicate(op, value)))
         negate = False
 
@@ -412,18 +217,18 @@ def _predicates(query: Query, members: list[tuple[str, list[str] | None]], conte
         elif name in ("a", "an") and args and len(args) == 1:
             kind = context.literal(args[0])
             if kind not in _TYPES or negate:
-                raise _Untranslatable(f"{name}({args[0]})")
+                raise Untranslatable(f"{name}({args[0]})")
             add("type", _TYPES[kind])
         elif name in ("lengthOf", "length") and args and len(args) == 1:
             add("length", context.literal(args[0]))
         elif name in ("length", "lengthOf") and args is None:
             if query.kind != "json":
-                raise _Untranslatable(name)
+                raise Untranslatable(name)
             query = Query("json", f"length({query.selector})")
         elif name in _COMPARE and args and len(args) == 1:
             value = context.literal(args[0])
             if not isinstance(value, (int, float)):
-                raise _Untranslatable(f"{name}({args[0]})")
+                raise Untranslatable(f"{name}({args[0]})")
             if query.kind == "duration":
                 value = f"{value}ms"
             add(_COMPARE[name], value)
@@ -435,23 +240,23 @@ def _predicates(query: Query, members: list[tuple[str, list[str] | None]], conte
             value = context.literal(args[0])
             if isinstance(value, dict):
                 if negate:
-                    raise _Untranslatable("not.include({...})")
+                    raise Untranslatable("not.include({...})")
                 add("subset", value)
             else:
                 add("contains", value)
         elif name == "oneOf" and args and len(args) == 1:
             value = context.literal(args[0])
             if not isinstance(value, list):
-                raise _Untranslatable(f"oneOf({args[0]})")
+                raise Untranslatable(f"oneOf({args[0]})")
             add("in", value)
         elif name == "match" and args and len(args) == 1:
-            add("matches", _regex(args[0]))
+            add("matches", js_regex(args[0]))
         elif name in ("property", "haveOwnProperty", "ownProperty") and args and 1 <= len(args) <= 2:
             if query.kind != "json":
-                raise _Untranslatable(name)
+                raise Untranslatable(name)
             key = context.literal(args[0])
             if not isinstance(key, str):
-                raise _Untranslatable(f"property({args[0]})")
+                raise Untranslatable(f"property({args[0]})")
             base = "" if query.selector == "@" else query.selector or ""
             selector = _jmespath([key]) if not base else base + "." + _jmespath([key]) if not _jmespath(
                 [key]).startswith("[") else base + _jmespath([key])
@@ -466,13 +271,13 @@ def _predicates(query: Query, members: list[tuple[str, list[str] | None]], conte
             for arg in args:
                 add("contains", context.literal(arg))
         else:
-            raise _Untranslatable(name)
+            raise Untranslatable(name)
     if not out:
-        raise _Untranslatable("no check")
+        raise Untranslatable("no check")
     return out
 
 
-def _response_chain(members: list[tuple[str, list[str] | None]], context: _Context) -> list[tuple[Query, Predicate]]:
+def _response_chain(members: list[tuple[str, list[str] | None]], context: Context) -> list[tuple[Query, Predicate]]:
     """`pm.response.to.have.status(200)`, `pm.response.to.be.ok`, `.to.have.header('X')` ..."""
     out: list[tuple[Query, Predicate]] = []
     negate = False
@@ -486,7 +291,7 @@ def _response_chain(members: list[tuple[str, list[str] | None]], context: _Conte
             value = context.literal(args[0])
             if isinstance(value, str):
                 if value.lower() not in _REASONS:
-                    raise _Untranslatable(f"status({args[0]})")
+                    raise Untranslatable(f"status({args[0]})")
                 value = _REASONS[value.lower()]
             out.append((Query("status"), Predicate("ne" if negate else "eq", value)))
         elif name in _RESPONSE_CLASSES and args is None:
@@ -520,8 +325,8 @@ def _response_chain(members: list[tuple[str, list[str] | None]], context: _Conte
                     if isinstance(path, dict):
                         out.append((Query("json", "@"), Predicate("subset", path)))
                         continue
-                    raise _Untranslatable("jsonBody")
-                selector = _jmespath(_dotted(path))
+                    raise Untranslatable("jsonBody")
+                selector = _jmespath(dotted(path))
                 if len(args) == 2:
                     out.append((Query("json", selector), Predicate("eq", context.literal(args[1]))))
                 else:
@@ -529,11 +334,11 @@ def _response_chain(members: list[tuple[str, list[str] | None]], context: _Conte
         elif name == "jsonSchema" and args and not negate:
             schema = context.literal(args[0])
             if not isinstance(schema, dict):
-                raise _Untranslatable("jsonSchema")
+                raise Untranslatable("jsonSchema")
             try:
                 Draft7Validator.check_schema(schema)
             except SchemaError:
-                raise _Untranslatable("jsonSchema") from None
+                raise Untranslatable("jsonSchema") from None
             out.append((Query("json", "@"), Predicate("schema", schema)))
         elif name == "responseTime":
             continue
@@ -542,40 +347,33 @@ def _response_chain(members: list[tuple[str, list[str] | None]], context: _Conte
             op = _NEGATED[_COMPARE[name]] if negate else _COMPARE[name]
             out.append((Query("duration"), Predicate(op, f"{value}ms")))
         else:
-            raise _Untranslatable(name)
+            raise Untranslatable(name)
         negate = False
     if not out:
-        raise _Untranslatable("no check")
+        raise Untranslatable("no check")
     return out
-
-
-def _dotted(path: str) -> list[str | int]:
-    members: list[str | int] = []
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        members.append(int(part[1:-1]) if part.startswith("[") else part)
-    return members
 
 
 _CONDITION = re.compile(r"^(.+?)\s*(===|!==|==|!=|>=|<=|>|<)\s*(.+)$", re.S)
 _OPS = {"===": "eq", "==": "eq", "!==": "ne", "!=": "ne", ">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}
 
 
-def _condition(text: str, context: _Context) -> list[tuple[Query, Predicate]]:
+def _condition(text: str, context: Context) -> list[tuple[Query, Predicate]]:
     """A boolean JavaScript expression: `responseCode.code === 200`, `jsonData.id > 0`,
     `responseBody.has('x')`, `a && b`."""
     text = text.strip()
-    while text.startswith("(") and _closing(text, 0) == len(text) - 1:
+    while text.startswith("(") and closing(text, 0) == len(text) - 1:
         text = text[1:-1].strip()
-    parts = _split_top(text, "&&")
+    parts = split_top(text, "&&")
     if len(parts) > 1:
         return [item for part in parts for item in _condition(part, context)]
-    key_in = re.fullmatch(r"(" + _STRING + r")\s+in\s+(.+)", text, re.S)
+    key_in = re.fullmatch(r"(" + STRING + r")\s+in\s+(.+)", text, re.S)
     if key_in:
-        return [(subject(key_in.group(2), context), Predicate("contains", _unquote(key_in.group(1))))]
-    has = re.fullmatch(r"responseBody\.(has|indexOf|includes)\(\s*(" + _STRING + r")\s*\)(\s*(?:!==|>=|>)\s*-?\d+)?",
+        return [(subject(key_in.group(2), context), Predicate("contains", unquote(key_in.group(1))))]
+    has = re.fullmatch(r"responseBody\.(has|indexOf|includes)\(\s*(" + STRING + r")\s*\)(\s*(?:!==|>=|>)\s*-?\d+)?",
                        text)
     if has:
-        return [(Query("body"), Predicate("contains", _unquote(has.group(2))))]
+        return [(Query("body"), Predicate("contains", unquote(has.group(2))))]
     negated = text.startswith("!")
     core = text[1:].strip() if negated else text
     match = _CONDITION.match(core) if not negated else None
@@ -590,35 +388,9 @@ def _condition(text: str, context: _Context) -> list[tuple[Query, Predicate]]:
     return [(query, Predicate("exists", not negated))]
 
 
-def _split_top(text: str, token: str) -> list[str]:
-    parts, depth, quote, start, i = [], 0, "", 0, 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-        elif char in "'\"`":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0 and text.startswith(token, i):
-            parts.append(text[start:i])
-            start = i + len(token)
-            i += len(token)
-            continue
-        i += 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts]
-
-
 # --- statements ---------------------------------------------------------------------------------
 
-_TEST_WRAPPER = re.compile(r"^pm\.test\s*\(\s*(" + _STRING + r")\s*,\s*(?:async\s+)?(?:function\s*\w*\s*\(\s*\)|"
+_TEST_WRAPPER = re.compile(r"^pm\.test\s*\(\s*(" + STRING + r")\s*,\s*(?:async\s+)?(?:function\s*\w*\s*\(\s*\)|"
                            r"\(\s*\)\s*=>)\s*\{(.*)\}\s*\)$", re.S)
 _SETTERS = re.compile(r"^(?:pm\.(environment|collectionVariables|globals|variables)\.set|"
                       r"postman\.set(Environment|Global)Variable)\s*\((.*)\)$", re.S)
@@ -631,7 +403,7 @@ _NOISE = re.compile(r"^(console\.\w+\s*\(.*\)|['\"]use strict['\"])$", re.S)
 def translate(script: str, var_name: Callable[[str], str], *, phase: str = "test") -> ScriptResult:
     """Translate one script; `var_name` maps a Postman variable name to the spec's variable name."""
     result = ScriptResult()
-    context = _Context(var_name)
+    context = Context(var_name)
     for statement in statements(script):
         _statement(statement, context, result, phase)
     # the same check written twice (two pm.test blocks) is asserted once
@@ -649,7 +421,7 @@ def translate(script: str, var_name: Callable[[str], str], *, phase: str = "test
     return result
 
 
-def _statement(statement: str, context: _Context, result: ScriptResult, phase: str) -> None:
+def _statement(statement: str, context: Context, result: ScriptResult, phase: str) -> None:
     text = statement.strip().rstrip(";").strip()
     if not text:
         return
@@ -670,11 +442,11 @@ def _statement(statement: str, context: _Context, result: ScriptResult, phase: s
         return
     try:
         _translate(text, context, result, phase)
-    except _Untranslatable:
+    except Untranslatable:
         result.untranslated.append(" ".join(text.split()))
 
 
-def _translate(text: str, context: _Context, result: ScriptResult, phase: str) -> None:
+def _translate(text: str, context: Context, result: ScriptResult, phase: str) -> None:
     alias = _ALIAS.match(text) or re.match(r"^()([A-Za-z_$][\w$]*)\s*=\s*(?!=)(.+)$", text, re.S)
     if alias and alias.lastindex == 3:
         alias = re.match(r"^([A-Za-z_$][\w$]*)\s*=\s*(.+)$", text, re.S)
@@ -685,14 +457,14 @@ def _translate(text: str, context: _Context, result: ScriptResult, phase: str) -
             if match:
                 rest = value[match.end():]
                 if _members(rest) is None:
-                    raise _Untranslatable(text)
+                    raise Untranslatable(text)
                 context.aliases[name] = rest
                 return
         base = re.match(r"[A-Za-z_$][\w$]*", value)
         if base and context.aliases.get(base.group(0)) is not None:
             rest = value[base.end():]
             if _members(rest) is None:
-                raise _Untranslatable(text)
+                raise Untranslatable(text)
             context.aliases[name] = (context.aliases[base.group(0)] or "") + rest
             return
         context.constants[name] = context.literal(value)  # `const schema = {...}`: used by later statements
@@ -701,21 +473,21 @@ def _translate(text: str, context: _Context, result: ScriptResult, phase: str) -
     if setter:
         args = split_args(setter.group(3))
         if len(args) != 2:
-            raise _Untranslatable(text)
+            raise Untranslatable(text)
         name = context.literal(args[0])
         if not isinstance(name, str):
-            raise _Untranslatable(text)
+            raise Untranslatable(text)
         target = context.var_name(name)
         try:
             value = context.literal(args[1])
-        except _Untranslatable:
+        except Untranslatable:
             value = _NOT_LITERAL
         if value is not _NOT_LITERAL:
             result.constants[target] = value if not isinstance(value, (dict, list)) else json.dumps(value)
             result.set_names.append(name)
             return
         if phase != "test":
-            raise _Untranslatable(text)
+            raise Untranslatable(text)
         expression = args[1]
         stringify = re.fullmatch(r"(?:JSON\.stringify|String)\((.*)\)", expression.strip(), re.S)
         if stringify:
@@ -726,26 +498,26 @@ def _translate(text: str, context: _Context, result: ScriptResult, phase: str) -
             result.captures.append(Capture(target, query, comment=f"pm.{scope}.set({json.dumps(name)}) in the test"))
             result.set_names.append(name)
             return
-        raise _Untranslatable(text)
+        raise Untranslatable(text)
     if _UNSETTERS.match(text):
         result.notes.append(f"no effect in loadspec: {' '.join(text.split())[:80]}")
         return
     if phase != "test":
-        raise _Untranslatable(text)
+        raise Untranslatable(text)
     expect = re.match(r"^pm\.expect\s*\(", text)
     if expect:
-        end = _closing(text, expect.end() - 1)
+        end = closing(text, expect.end() - 1)
         subject_text = text[expect.end():end]
         members = _chain(text[end + 1:])
         if not members:
-            raise _Untranslatable(text)
+            raise Untranslatable(text)
         inner_args = split_args(subject_text)
         if len(inner_args) not in (1, 2):
-            raise _Untranslatable(text)
+            raise Untranslatable(text)
         try:
             query = subject(inner_args[0], context)
             pairs = _predicates(query, members, context)
-        except _Untranslatable:
+        except Untranslatable:
             names = [n for n, a in members if n not in _FILLER]
             if names in (["true"], ["ok"]):  # pm.expect(<condition>).to.be.true
                 pairs = _condition(inner_args[0], context)
@@ -765,11 +537,11 @@ def _translate(text: str, context: _Context, result: ScriptResult, phase: str) -
     if response and re.match(r"\s*\.\s*to\b", response.group(1)):
         _add(result, _response_chain(_chain(response.group(1)), context))
         return
-    legacy = re.match(r"^tests\s*\[\s*(" + _STRING + r")\s*\]\s*=\s*(.+)$", text, re.S)
+    legacy = re.match(r"^tests\s*\[\s*(" + STRING + r")\s*\]\s*=\s*(.+)$", text, re.S)
     if legacy:
         _add(result, _condition(legacy.group(2), context))
         return
-    raise _Untranslatable(text)
+    raise Untranslatable(text)
 
 
 _NOT_LITERAL = object()

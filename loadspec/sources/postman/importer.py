@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .._errors import InputFileError, TemplateError
-from .._templates import parse_template
-from ..model import Assertion, Body, GroupStep, RequestStep, Scenario, Spec, Step, UploadFile
-from . import _pm_scripts
-from ._common import (
+from ...errors import InputFileError, TemplateError
+from ...lang.templates import parse_template
+from ...model import Assertion, Body, GroupStep, RequestStep, Scenario, Spec, Step, UploadFile
+from ..common import (
     Credentials,
     ImportResult,
     ImportSummary,
@@ -41,6 +40,8 @@ from ._common import (
     split_userinfo,
     upload_path,
 )
+from . import scripts as _pm_scripts
+from .variables import VAR, Converter, Scope, json_with_variables, pairs, typed, unmark, variable_list
 
 __all__ = ["PostmanOptions", "import_postman", "looks_like"]
 
@@ -78,196 +79,6 @@ def looks_like(path: Path, text: str) -> bool:
         isinstance(i, dict) and ("request" in i or "item" in i) for i in items)
 
 
-# --- variables ----------------------------------------------------------------------------------
-
-_VAR = re.compile(r"\{\{([^{}]+?)\}\}")
-_DYNAMIC = {
-    "$guid": "{{ uuid() }}", "$randomUUID": "{{ uuid() }}", "$timestamp": "{{ timestamp() }}",
-    "$isoTimestamp": "{{ now() }}", "$randomInt": "{{ random_int(0, 1000) }}",
-    "$randomAlphaNumeric": "{{ random_string(1) }}", "$randomBoolean": "{{ random_choice(['true', 'false']) }}",
-    "$randomEmail": "{{ random_string(10) }}@example.com", "$randomExampleEmail": "{{ random_string(10) }}@example.com",
-    "$randomUserName": "{{ random_string(8) }}", "$randomFirstName": "{{ random_string(6) }}",
-    "$randomLastName": "{{ random_string(8) }}", "$randomFullName": "{{ random_string(6) }} {{ random_string(8) }}",
-    "$randomPassword": "{{ random_string(12) }}", "$randomWord": "{{ random_string(6) }}",
-    "$randomWords": "{{ random_string(6) }} {{ random_string(6) }}",
-    "$randomPhoneNumber": "{{ random_int(2000000000, 9999999999) }}",
-    "$randomPrice": "{{ random_int(1, 999) }}.99", "$randomColor": "{{ random_choice(['red', 'green', 'blue']) }}",
-}
-_EXACT_DYNAMIC = frozenset({"$guid", "$randomUUID", "$timestamp", "$isoTimestamp", "$randomInt", "$randomAlphaNumeric",
-                            "$randomBoolean"})
-
-
-def _pairs(value: Any) -> list[dict[str, Any]]:
-    """Postman key/value lists (variables, headers, query, urlencoded), skipping disabled and malformed items."""
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, dict) and not item.get("disabled")
-            and item.get("enabled", True) is not False and isinstance(item.get("key", item.get("id")), str)]
-
-
-def _variable_list(value: Any) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for item in _pairs(value):
-        key = item.get("key", item.get("id"))
-        found[str(key)] = "" if item.get("value") is None else item.get("value")
-    return found
-
-
-def _typed(value: Any) -> Any:
-    """A variable value as the spec's variables hold it: `"2"` → 2, `"true"` → True (so that a
-    `{{qty}}` written as a JSON number stays a number); anything else unchanged."""
-    if isinstance(value, str):
-        if re.fullmatch(r"-?(0|[1-9]\d{0,15})", value):
-            return int(value)
-        if value in ("true", "false"):
-            return value == "true"
-    return value
-
-
-@dataclass
-class _Scope:
-    """Variables visible at one level: the folder/request's own, over its parent's."""
-
-    own: dict[str, Any] = field(default_factory=dict)
-    parent: _Scope | None = None
-
-    def lookup(self, name: str) -> tuple[bool, Any]:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.own:
-                return True, scope.own[name]
-            scope = scope.parent
-        return False, None
-
-
-class _Converter:
-    """Turns Postman text (`{{baseUrl}}/users/{{id}}`) into loadspec text (`{{ baseUrl }}/users/{{ id }}`)."""
-
-    def __init__(self, globals_: dict[str, Any], runtime: set[str], names: VariableNames, summary: ImportSummary):
-        self.globals = globals_  # name -> value: collection, then environment over it
-        self.runtime = runtime  # names some script sets
-        self.names = names
-        self.summary = summary
-        self.used: set[str] = set()
-        self.undefined: set[str] = set()
-        self.approximated: set[str] = set()
-
-    def inline(self, text: str, scope: _Scope | None, depth: int = 0) -> str:
-        """Write folder/request-scoped values that differ from the collection's into the text."""
-        if depth > 8 or "{{" not in text:
-            return text
-
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1).strip()
-            if name not in self.runtime:
-                if scope is not None:
-                    found, value = scope.lookup(name)
-                    if found and (name not in self.globals or self.globals[name] != value):
-                        return self.inline(str(value), scope, depth + 1)
-                held = self.globals.get(name)
-                if isinstance(held, str) and "{{" in held:  # a variable made of variables: expanded where used
-                    return self.inline(held, scope, depth + 1)
-            return match.group(0)
-        return _VAR.sub(replace, text)
-
-    def template(self, text: str, scope: _Scope | None) -> str:
-        """Postman text → loadspec text."""
-        text = self.inline(text, scope)
-
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1).strip()
-            if name.startswith("$"):
-                if name not in _DYNAMIC:
-                    self.approximated.add(name)
-                    return "{{ random_string(8) }}"
-                if name not in _EXACT_DYNAMIC:
-                    self.approximated.add(name)
-                return _DYNAMIC[name]
-            self.used.add(name)
-            if name not in self.globals and name not in self.runtime:
-                self.undefined.add(name)
-            return "{{ " + self.names(name) + " }}"
-        return _VAR.sub(replace, text)
-
-    def value(self, value: Any, scope: _Scope | None) -> Any:
-        if isinstance(value, str):
-            return self.template(value, scope)
-        if isinstance(value, dict):
-            return {str(self.template(str(k), scope)): self.value(v, scope) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.value(v, scope) for v in value]
-        return value
-
-    def static(self, text: str, scope: _Scope | None, depth: int = 0) -> str | None:
-        """The text with every variable resolved from the collection/environment, or None when a
-        variable is set at run time, dynamic or unknown."""
-        text = self.inline(text, scope)
-        if depth > 8:
-            return None
-        missing = False
-
-        def replace(match: re.Match[str]) -> str:
-            nonlocal missing
-            name = match.group(1).strip()
-            if name in self.runtime or name.startswith("$") or name not in self.globals:
-                missing = True
-                return ""
-            resolved = self.static(str(self.globals[name]), None, depth + 1)
-            if resolved is None:
-                missing = True
-                return ""
-            return resolved
-        out = _VAR.sub(replace, text)
-        return None if missing else out
-
-
-# --- JSON bodies with {{variables}} ---------------------------------------------------------------
-
-_MARK = "\x00lsv{}\x00"
-
-
-def _json_with_variables(text: str) -> tuple[Any, list[str]] | None:
-    """Parse raw JSON that may hold `{{var}}` inside strings or as bare values (`"qty": {{qty}}`):
-    each variable becomes a marker first; None when it is not JSON even so."""
-    found: list[str] = []
-    out: list[str] = []
-    i, in_string = 0, False
-    while i < len(text):
-        if text.startswith("{{", i):
-            end = text.find("}}", i + 2)
-            if end > 0 and "{" not in text[i + 2:end] and "\n" not in text[i + 2:end]:
-                found.append(text[i:end + 2])
-                mark = _MARK.format(len(found) - 1).replace("\x00", "\\u0000")
-                out.append(mark if in_string else f'"{mark}"')
-                i = end + 2
-                continue
-        char = text[i]
-        if in_string and char == "\\" and i + 1 < len(text):
-            out.append(text[i:i + 2])
-            i += 2
-            continue
-        if char == '"':
-            in_string = not in_string
-        out.append(char)
-        i += 1
-    try:
-        return json.loads("".join(out)), found
-    except ValueError:
-        return None
-
-
-def _unmark(value: Any, found: list[str]) -> Any:
-    if isinstance(value, str):
-        for index, original in enumerate(found):
-            value = value.replace(_MARK.format(index), original)
-        return value
-    if isinstance(value, dict):
-        return {_unmark(k, found): _unmark(v, found) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unmark(v, found) for v in value]
-    return value
-
-
 # --- the import -----------------------------------------------------------------------------------
 
 
@@ -276,7 +87,7 @@ class _Item:
     """A request item with what it inherits."""
 
     raw: dict[str, Any]
-    scope: _Scope
+    scope: Scope
     auth: Any  # the auth object in effect (None = none)
     auth_owner: str
     tests: list[tuple[str, str]]  # (owner, script text) from the collection down to the request
@@ -340,13 +151,13 @@ class _Importer:
         self.secret_types: set[str] = set()
         self.seen_untranslated: set[tuple[str, str]] = set()
         self.dropped_auth: set[tuple[str, str]] = set()
-        collection_vars = _variable_list(data.get("variable"))
+        collection_vars = variable_list(data.get("variable"))
         self.env_vars = self._environment()
         self.globals: dict[str, Any] = {**collection_vars, **self.env_vars}
         self.runtime: set[str] = set()
         self.constants: dict[str, Any] = {}
         self.secret_vars: dict[str, str] = {}
-        self.converter = _Converter(self.globals, self.runtime, self.names, self.summary)
+        self.converter = Converter(self.globals, self.runtime, self.names, self.summary)
         self.comments: dict[int, list[str]] = {}
 
     def _environment(self) -> dict[str, Any]:
@@ -356,7 +167,7 @@ class _Importer:
         data = parse_document(file, read_text(file, "a Postman environment file"), "a Postman environment file")
         if not isinstance(data, dict) or not isinstance(data.get("values"), list):
             raise InputFileError(f"{file}: not a Postman environment file: it has no \"values\" list")
-        values = _variable_list(data["values"])
+        values = variable_list(data["values"])
         for item in data["values"]:
             if isinstance(item, dict) and item.get("type") == "secret" and isinstance(item.get("key"), str):
                 self.secret_types.add(str(item["key"]))
@@ -366,14 +177,14 @@ class _Importer:
 
     # -- walking the tree --------------------------------------------------------------------
 
-    def walk(self, node: dict[str, Any], scope: _Scope, auth: Any, auth_owner: str, tests: list[tuple[str, str]],
+    def walk(self, node: dict[str, Any], scope: Scope, auth: Any, auth_owner: str, tests: list[tuple[str, str]],
              prerequests: list[tuple[str, str]], owner: str) -> list[Any]:
         """The items below `node` as a tree of lists (folders) and _Item (requests)."""
         out: list[Any] = []
         for child in node.get("item") or []:
             if not isinstance(child, dict):
                 continue
-            own_scope = _Scope(_variable_list(child.get("variable")), scope)
+            own_scope = Scope(variable_list(child.get("variable")), scope)
             has_auth, child_auth = _auth_of(child)
             name = str(child.get("name") or "")
             inherited_auth, inherited_owner = (child_auth, name) if has_auth else (auth, auth_owner)
@@ -472,7 +283,7 @@ class _Importer:
         notes: list[str] = []
         headers: dict[str, str] = {}
         content_type = ""
-        for header in _pairs(request.get("header")):
+        for header in pairs(request.get("header")):
             key, value = str(header["key"]), str(header.get("value") or "")
             if key.lower() in ("content-length", "host"):
                 continue
@@ -549,7 +360,7 @@ class _Importer:
         self.seen_untranslated.add(key)
         return False
 
-    def url(self, value: Any, scope: _Scope, label: str) -> tuple[str, dict[str, Any]]:
+    def url(self, value: Any, scope: Scope, label: str) -> tuple[str, dict[str, Any]]:
         conv = self.converter
         path_vars: dict[str, Any] = {}
         query_items: list[tuple[str, str]] | None = None
@@ -567,8 +378,8 @@ class _Importer:
                     "/" + path_text if path_text else "")
             if isinstance(value.get("query"), list):
                 query_items = [(str(q.get("key")), "" if q.get("value") is None else str(q.get("value")))
-                               for q in _pairs(value["query"])]
-            path_vars = _variable_list(value.get("variable"))
+                               for q in pairs(value["query"])]
+            path_vars = variable_list(value.get("variable"))
         elif isinstance(value, str):
             raw = value
         else:
@@ -650,7 +461,7 @@ class _Importer:
                                   "this kind of auth is not supported: add its header by hand")
             notes.append(f"{kind} auth of {owner} is not replayed")
 
-    def credential(self, key: str, value: Any, scope: _Scope, where: str) -> str:
+    def credential(self, key: str, value: Any, scope: Scope, where: str) -> str:
         """A credential: a literal becomes `{{ env.LOADSPEC_* }}`; a variable stays a variable (and its
         literal value in the collection/environment moves to the environment)."""
         text = "" if value is None else str(value)
@@ -658,7 +469,7 @@ class _Importer:
             return self.credentials.missing(key, "the credential", where)
         if "{{" not in text:
             return self.credentials.value(key, text, where)
-        for match in _VAR.finditer(text):
+        for match in VAR.finditer(text):
             name = match.group(1).strip()
             if name in self.runtime or name.startswith("$"):
                 continue
@@ -669,7 +480,7 @@ class _Importer:
                 self.secret_vars[name] = str(held)
         return self.converter.template(text, scope)
 
-    def body(self, body: Any, content_type: str, scope: _Scope, name: str) -> tuple[Body | None, str | None]:
+    def body(self, body: Any, content_type: str, scope: Scope, name: str) -> tuple[Body | None, str | None]:
         if not isinstance(body, dict) or body.get("disabled"):
             return None, None
         mode = body.get("mode")
@@ -682,15 +493,15 @@ class _Importer:
             language = str((options.get("raw") or {}).get("language") or "") if isinstance(options.get("raw"), dict) \
                 else ""
             if "json" in content_type or language == "json" or (not content_type and text.lstrip()[:1] in "{["):
-                parsed = _json_with_variables(conv.inline(text, scope))
+                parsed = json_with_variables(conv.inline(text, scope))
                 if parsed is not None:
                     value, found = parsed
-                    return Body("json", conv.value(_unmark(value, found), scope)), None
+                    return Body("json", conv.value(unmark(value, found), scope)), None
                 return Body("raw", conv.template(text, scope)), "the raw body is not valid JSON; it is sent as written"
             return Body("raw", conv.template(text, scope)), None
         if mode == "urlencoded":
             form: dict[str, Any] = {}
-            for pair in _pairs(body.get("urlencoded")):
+            for pair in pairs(body.get("urlencoded")):
                 key, value = conv.template(str(pair["key"]), scope), str(pair.get("value") or "")
                 value = self.credentials.value(str(pair["key"]), value, f"form {pair['key']} of {name}") if (
                     is_secret_key(str(pair["key"])) and value and "{{" not in value) else conv.template(value, scope)
@@ -701,7 +512,7 @@ class _Importer:
             return (Body("form", form), None) if form else (None, None)
         if mode == "formdata":
             parts: dict[str, Any] = {}
-            for pair in _pairs(body.get("formdata")):
+            for pair in pairs(body.get("formdata")):
                 key = conv.template(str(pair["key"]), scope)
                 if pair.get("type") == "file":
                     src = pair.get("src")
@@ -727,9 +538,9 @@ class _Importer:
             payload: dict[str, Any] = {"query": conv.template(str(graphql.get("query") or ""), scope)}
             variables = graphql.get("variables")
             if isinstance(variables, str) and variables.strip():
-                parsed = _json_with_variables(conv.inline(variables, scope))
+                parsed = json_with_variables(conv.inline(variables, scope))
                 if parsed is not None:
-                    payload["variables"] = conv.value(_unmark(*parsed), scope)
+                    payload["variables"] = conv.value(unmark(*parsed), scope)
             return Body("json", payload), None
         if mode == "file":
             self.summary.drop(f"body of {name}", "a binary file body is not replayed")
@@ -743,14 +554,14 @@ class _Importer:
         has_auth, collection_auth = _auth_of(data)
         root_tests = [("", _script(data.get("event"), "test"))]
         root_pre = [("", _script(data.get("event"), "prerequest"))]
-        tree = self.walk(data, _Scope({}, None), collection_auth if has_auth else None, "", root_tests, root_pre, "")
+        tree = self.walk(data, Scope({}, None), collection_auth if has_auth else None, "", root_tests, root_pre, "")
         self.collect_runtime(tree)
         steps = self.build(tree)
         if not steps:
             raise InputFileError(f"{self.path}: the collection has no request that loadspec can replay"
                                  + (f" ({self.summary.dropped[0][0]}: {self.summary.dropped[0][1]})"
                                     if self.summary.dropped else ""))
-        from ..model import iter_request_steps
+        from ...model import iter_request_steps
 
         requests = iter_request_steps(steps)
         host = choose_host(requests)
@@ -795,12 +606,12 @@ class _Importer:
             if isinstance(text, str) and "{{" in text:
                 resolved = self.converter.static(text, None)  # else it is expanded in the steps that use it
                 if resolved is not None and name in self.converter.used:
-                    variables[ident] = _typed(resolved)
+                    variables[ident] = typed(resolved)
             elif name in self.secret_vars or name in secret_types or (is_secret_key(name) and text != ""):
                 variables[ident] = self.credentials.value(name, str(text), f"variable {name}") if str(text) else (
                     self.credentials.missing(name, f"the value of {name}", f"variable {name}"))
             else:
-                variables[ident] = _typed(text)
+                variables[ident] = typed(text)
         for ident, value in self.constants.items():
             variables.setdefault(ident, value)
         for name in sorted(self.converter.used):
