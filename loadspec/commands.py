@@ -28,7 +28,7 @@ from .reports.console import render_summary, stress_table, thresholds_table
 from .results.plan import LoadPlan, plan_load
 from .results.profiles import StressWatch, profile_plan, stress_thresholds
 from .results.thresholds import AbortWatch, final_checks, judge
-from .sources.dispatch import describe, is_har, load_source, with_recorded_secrets
+from .sources.dispatch import describe, is_converted, is_har, load_source, with_recorded_secrets
 from .sources.envfile import merged_environment
 from .sources.har.importer import HarOptions
 from .writers.locustfile import bundle_spec, load_hint, render_locustfile, runtime_options
@@ -193,8 +193,8 @@ def export_command(options: RunOptions, output: str | None) -> int:
                        har_options=options.har, import_options=options.imports)
     extra = worker_options(options, host=options.host, iterations=options.iterations)
     filename = Path(output).name if output not in (None, "-") else None
-    text = render_locustfile(bundle_spec(spec, options.file, options=extra, har=is_har(options.file)), spec,
-                             filename)
+    text = render_locustfile(bundle_spec(spec, options.file, options=extra, har=is_har(options.file),
+                                         converted=is_converted(options.file)), spec, filename)
     if output in (None, "-"):
         sys.stdout.write(text)
         return EXIT_PASSED

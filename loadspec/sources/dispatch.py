@@ -108,6 +108,13 @@ IMPORTERS: list[Importer] = [
 ]
 
 
+def is_converted(path: str | Path) -> bool:
+    """True for a source that workers and exported locustfiles get as converted YAML (a Postman
+    collection, an OpenAPI document, curl commands): what its import options made of it."""
+    importer = importer_for(path)
+    return importer is not None and importer.name in FOREIGN
+
+
 def importer_for(path: str | Path) -> Importer | None:
     """The importer that recognises `path`, or None for a YAML spec."""
     file = Path(path)
@@ -155,5 +162,5 @@ def describe(spec: Spec) -> str:
     return f"{plural(len(spec.scenarios), 'scenario')}, {plural(steps, 'step')}, {plural(len(spec.data), 'data pool')}"
 
 
-__all__ = ["FOREIGN", "HEAD_BYTES", "IMPORTERS", "Importer", "describe", "import_foreign", "importer_for", "is_har",
-           "load_source", "with_recorded_secrets"]
+__all__ = ["FOREIGN", "HEAD_BYTES", "IMPORTERS", "Importer", "describe", "import_foreign", "importer_for",
+           "is_converted", "is_har", "load_source", "with_recorded_secrets"]

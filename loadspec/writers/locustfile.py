@@ -40,19 +40,28 @@ class Bundle:
 
 
 def bundle_spec(spec: Spec, path: str | Path, *, options: Mapping[str, Any] | None = None,
-                env: Mapping[str, str] | None = None, har: bool = False) -> Bundle:
+                env: Mapping[str, str] | None = None, har: bool = False, converted: bool = False) -> Bundle:
     """Read the spec file at `path` (already loaded as `spec`; `har` when it is a HAR recording)
-    and the files it names."""
+    and the files it names. `converted`: `path` is another imported source (a Postman collection,
+    an OpenAPI document, curl commands): the bundle holds the spec as converted YAML instead, so the
+    workers run what this process imported (with its options), and, when `env` is given (a
+    distributed run), the credentials the source held."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"{file}: cannot read: {exc.strerror}") from None
+    if converted:
+        from .yaml import write_yaml
+
+        text, name = write_yaml(spec), f"{file.stem}.yaml"
+        env = {**spec.recorded_secrets, **env} if env is not None else None
+    else:
+        try:
+            text, name = file.read_text(encoding="utf-8"), file.name
+        except OSError as exc:
+            raise InputFileError(f"{file}: cannot read: {exc.strerror}") from None
     base_dir = file.resolve().parent
     files, text = _referenced_files(spec, text, base_dir, har=har)
     names = set(_ENV_REF.findall(text))
     shipped = {name: value for name, value in (env or {}).items() if name in names}
-    return Bundle(source=file.name, text=text, files=files, options=dict(options or {}), env=shipped)
+    return Bundle(source=name, text=text, files=files, options=dict(options or {}), env=shipped)
 
 
 def _referenced_files(spec: Spec, text: str, base_dir: Path, *, har: bool) -> tuple[dict[str, str | bytes], str]:

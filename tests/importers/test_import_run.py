@@ -218,3 +218,26 @@ def test_loadspec_run_of_the_openapi_document_without_credentials_fails_on_the_s
     # the login in setup fails (401) and, with on_fail: stop_user, each user stops: nothing is created
     assert seen["tokens"] == 0 and seen["items"] == 0
     assert {(e["method"], e["path"], e["status"]) for e in seen["errors"]} == {("POST", "/token", 401)}
+
+
+def test_workers_of_a_distributed_run_get_the_collection_as_imported_here(app: str) -> None:
+    """--processes: the workers receive the converted YAML and the environment file's password, so
+    they run exactly what this process imported (not the collection re-imported without --postman-env)."""
+    proc = _loadspec_run(app, DATA / "app.postman_collection.json", "--processes", "2",
+                         "--postman-env", str(DATA / "app.postman_environment.json"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    seen = state(app)
+    assert seen["errors"] == []
+    assert seen["tokens"] == USERS * ITERATIONS
+    assert all(counts["items.deleted"] == 1 for counts in seen["per_token"].values())
+
+
+def test_export_of_a_collection_holds_the_converted_yaml_without_the_password(tmp_path: Path) -> None:
+    out = tmp_path / "locustfile.py"
+    proc = subprocess.run([sys.executable, "-m", "loadspec", "export", str(DATA / "app.postman_collection.json"),
+                           "--postman-env", str(DATA / "app.postman_environment.json"), "-o", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert "app.postman_collection.yaml" in text and "LOADSPEC_PASSWORD" in text
+    assert APP.PASSWORD not in text
