@@ -37,6 +37,7 @@ __all__ = [
     "Names",
     "VariableNames",
     "choose_host",
+    "defuse",
     "finish",
     "identifier",
     "is_secret_header",
@@ -244,6 +245,26 @@ def upload_path(path: str, base: Path) -> str | None:
     if not candidate.is_absolute():
         candidate = base / candidate
     return str(candidate.resolve()) if candidate.is_file() else None
+
+
+def defuse(value: Any) -> tuple[Any, bool]:
+    """A value of the source with every `{{` written `{ {`, so that the loader does not read a
+    source's own braces (an example text such as "Hello {{name}}") as a template; and whether any was."""
+    if isinstance(value, str):
+        return (value.replace("{{", "{ {"), True) if "{{" in value else (value, False)
+    if isinstance(value, dict):
+        changed = False
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            new_key, key_changed = defuse(key)
+            new_item, item_changed = defuse(item)
+            out[new_key] = new_item
+            changed = changed or key_changed or item_changed
+        return out, changed
+    if isinstance(value, list):
+        items = [defuse(item) for item in value]
+        return [item for item, _ in items], any(changed for _, changed in items)
+    return value, False
 
 
 def status_assertion(value: Any) -> Assertion:

@@ -244,3 +244,16 @@ def test_public_petstore_in_detail() -> None:
     assert Draft7Validator(schema).is_valid({"id": 10, "name": "doggie", "category": {"id": 1, "name": "Dogs"},
                                              "photoUrls": ["u"], "tags": [{"id": 0, "name": "t"}], "status": "sold"})
     assert not Draft7Validator(schema).is_valid({"id": 10, "name": "doggie", "photoUrls": [], "status": "lost"})
+
+
+def test_braces_of_the_document_s_examples_are_not_read_as_templates(tmp_path: Path) -> None:
+    doc = document({"/greet/{id}": {"post": {
+        "parameters": [{"name": "id", "in": "path", "required": True, "example": "{{id}}"},
+                       {"name": "q", "in": "query", "required": True, "example": "{{q"}],
+        "requestBody": json_body({"type": "object"}, example={"text": "Hello {{name}}"}),
+        "responses": ok({"type": "object", "properties": {"t": {"type": "string", "enum": ["{{x}}"]}}})}}})
+    result = imported(tmp_path, doc)
+    (step,) = steps(result).values()
+    assert step.body is not None and step.body.value == {"text": "Hello { {name}}"}
+    assert step.params == {"q": "{ {q"} and result.spec.variables == {"id": "{ {id}}"}
+    assert len(result.summary.warnings) == 3

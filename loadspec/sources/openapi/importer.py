@@ -31,6 +31,7 @@ from ..common import (
     ImportResult,
     ImportSummary,
     Names,
+    defuse,
     finish,
     identifier,
     is_secret_key,
@@ -376,6 +377,10 @@ class _Importer:
         return "/" + "/".join(out)
 
     def parameter_example(self, param: dict[str, Any]) -> Any:
+        """The documented example of a parameter (or one generated from its schema)."""
+        return self.document_value(self._parameter_example(param), f"parameter {param.get('name')}")
+
+    def _parameter_example(self, param: dict[str, Any]) -> Any:
         if "example" in param:
             return param["example"]
         examples = param.get("examples")
@@ -385,6 +390,14 @@ class _Importer:
                 return first["value"]
         value = self.resolver.example(param.get("schema") or {"type": "string"})
         return value if not isinstance(value, (dict, list)) else json.dumps(value)
+
+    def document_value(self, value: Any, where: str) -> Any:
+        """A value taken from the document (an example), its own `{{` defused (and said so)."""
+        value, changed = defuse(value)
+        if changed:
+            self.summary.warnings.append(f"{where}: the document's example holds '{{{{', written as '{{ {{' so "
+                                         "that it is not read as a template")
+        return value
 
     def query_value(self, param: dict[str, Any], name: str) -> Any:
         pname = str(param.get("name"))
@@ -411,6 +424,7 @@ class _Importer:
             return None, f"request body of type {', '.join(types)} is not generated: add it by hand"
         media = self.resolver.deref(content[chosen]) or {}
         value, source = self.media_example(media)
+        value = self.document_value(value, f"request body of {name}")
         if op.kind == "token":
             value = self.token_body(value)
         else:
