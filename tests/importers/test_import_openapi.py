@@ -255,5 +255,5 @@ def test_braces_of_the_document_s_examples_are_not_read_as_templates(tmp_path: P
     result = imported(tmp_path, doc)
     (step,) = steps(result).values()
     assert step.body is not None and step.body.value == {"text": "Hello { {name}}"}
-    assert step.params == {"q": "{ {q"} and result.spec.variables == {"id": "{ {id}}"}
+    assert step.params == {"q": "{ {q"} and result.spec.variables == {"greet_id": "{ {id}}"}
     assert len(result.summary.warnings) == 3
