@@ -286,7 +286,7 @@ def _add_import_options(parser: argparse.ArgumentParser) -> None:
                        help="OpenAPI: keep the operations with this tag (repeatable)")
     group.add_argument("--operation", action="append", default=[], metavar="ID|'METHOD /path'",
                        help="OpenAPI: keep this operation, by operationId or 'GET /pets/*' (repeatable)")
-    group.add_argument("--server", type=int, default=0, metavar="N",
+    group.add_argument("--server", type=lambda text: _whole(text, 0), default=0, metavar="N",
                        help="OpenAPI: the entry of servers: that gives the host (default: 0, the first)")
     group.add_argument("--no-schema-assert", action="store_true",
                        help="OpenAPI: assert the documented status only, not the response schema")

@@ -157,6 +157,8 @@ def test_tag_and_operation_filters(tmp_path: Path) -> None:
     assert only.spec.variables == {"petId": 1, "photoId": 1}
     with pytest.raises(Exception, match="filters"):
         imported(tmp_path, document(PETS), OpenApiOptions(tags=["nothing"]))
+    with pytest.raises(Exception, match="lists 1 server"):
+        imported(tmp_path, document(PETS), OpenApiOptions(server=1))
 
 
 SECURED = {

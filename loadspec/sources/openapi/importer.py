@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...errors import InputFileError
+from ...errors import InputFileError, UsageError
 from ...model import Assertion, Body, Capture, Predicate, Query, RequestStep, Scenario, Spec
 from ..common import (
     Credentials,
@@ -162,7 +162,10 @@ class _Importer:
         servers = self.document.get("servers")
         if not isinstance(servers, list) or not servers:
             return None, ""
-        index = self.options.server if 0 <= self.options.server < len(servers) else 0
+        if not 0 <= self.options.server < len(servers):
+            raise UsageError(f"--server {self.options.server}: {self.path} lists {len(servers)} server"
+                             f"{'s' if len(servers) != 1 else ''} (0 to {len(servers) - 1})")
+        index = self.options.server
         server = servers[index] if isinstance(servers[index], dict) else {}
         url = str(server.get("url") or "/")
         for name, variable in (server.get("variables") or {}).items():
