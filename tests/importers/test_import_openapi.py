@@ -259,3 +259,16 @@ def test_braces_of_the_document_s_examples_are_not_read_as_templates(tmp_path: P
     assert step.body is not None and step.body.value == {"text": "Hello { {name}}"}
     assert step.params == {"q": "{ {q"} and result.spec.variables == {"greet_id": "{ {id}}"}
     assert len(result.summary.warnings) == 3
+
+
+def test_a_create_without_a_documented_body_leaves_the_example_and_says_so(tmp_path: Path) -> None:
+    doc = document({"/jobs": {"post": {"responses": {"201": {"description": "created", "headers": {
+        "Location": {"schema": {"type": "string"}}}}}}},
+        "/jobs/{jobId}": {"get": {"parameters": [{"name": "jobId", "in": "path", "required": True,
+                                                   "schema": {"type": "string", "example": "j-1"}}],
+                                  "responses": ok()}}})
+    result = imported(tmp_path, doc)
+    found = steps(result)
+    assert found["POST /jobs"].captures == []
+    assert found["GET /jobs/{jobId}"].url == "/v1/jobs/{{ jobId }}" and result.spec.variables == {"jobId": "j-1"}
+    assert any("documents no id" in w and "Location" in w for w in result.summary.warnings)

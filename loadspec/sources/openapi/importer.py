@@ -571,6 +571,9 @@ class _Importer:
                 variable = _param_variable(item_path, param)
                 selector = self.id_field(op, param)
                 if selector is None:
+                    self.summary.warnings.append(
+                        f"{op.label} documents no id in its response for {item_path}: the later steps send the "
+                        f"documented example instead; add a capture by hand (e.g. from the Location header)")
                     continue
                 op.captures.append(Capture(variable, Query("json", selector),
                                            comment=f"the id of what it created, for {item_path}"))
@@ -582,13 +585,15 @@ class _Importer:
         schema = self.resolver.deref(schema)
         single = _singular(_segments(op.path)[-1]) if _segments(op.path) else ""
         candidates = [param, "id", f"{single}Id", f"{single}_id", "uuid", "_id"]
+        if schema is None:  # no JSON body documented: nothing to capture from
+            return None
         properties = self.properties(schema)
         if properties:
             for candidate in candidates:
                 if candidate in properties:
                     return candidate if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", candidate) else json.dumps(candidate)
             return None
-        return "id" if not schema else None
+        return "id"  # a JSON body of no documented shape: the usual name
 
     # -- the spec --------------------------------------------------------------------------
 

@@ -158,7 +158,6 @@ class _Importer:
         self.constants: dict[str, Any] = {}
         self.secret_vars: dict[str, str] = {}
         self.converter = Converter(self.globals, self.runtime, self.names, self.summary)
-        self.comments: dict[int, list[str]] = {}
 
     def _environment(self) -> dict[str, Any]:
         file = self.options.environment

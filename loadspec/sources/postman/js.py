@@ -17,7 +17,7 @@ __all__ = ["GETTERS", "STRING", "Context", "Untranslatable", "closing", "dotted"
            "split_top", "statements", "unquote"]
 
 class Untranslatable(Exception):
-    pass
+    """A statement (or a part of it) that the translator does not understand; it is kept as a comment."""
 
 
 # --- splitting JavaScript into statements -------------------------------------------------------
