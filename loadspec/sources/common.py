@@ -25,6 +25,7 @@ import yaml
 
 from ..errors import InputFileError
 from ..lang.templates import BUILTIN_VARIABLES
+from ..lang.text import plural
 from ..model import Assertion, Predicate, Query, RequestStep, Spec, iter_request_steps
 from ..writers.yaml import write_yaml
 from .har.correlate import Secret, SecretRegistry, env_template, is_secret_header, is_secret_key
@@ -301,16 +302,16 @@ class ImportSummary:
             reasons = Counter(why for _, why in self.dropped)
             notes.append(f"dropped {len(self.dropped)}: " + ", ".join(f"{n} {r}" for r, n in reasons.most_common(3)))
         if self.untranslated:
-            notes.append(f"{len(self.untranslated)} script statement(s) were not translated; they are kept as "
-                         "comments above their steps")
+            notes.append(f"{plural(len(self.untranslated), 'script statement')} not translated: kept as comments "
+                         "above their steps")
         return notes
 
     def render(self, *, brief: bool = False) -> str:
         """The summary a user reads after `convert` (or, brief, before `run`)."""
-        out = [f"{self.source} ({self.kind}{': ' + self.title if self.title else ''}) → {self.steps} "
-               f"step{'s' if self.steps != 1 else ''}"
+        out = [f"{self.source} ({self.kind}{': ' + self.title if self.title else ''}) → {plural(self.steps, 'step')}"
                + (f", {len(self.dropped)} dropped" if self.dropped else "")
-               + (f", {len(self.untranslated)} script statements not translated" if self.untranslated else "")]
+               + (f", {plural(len(self.untranslated), 'script statement')} not translated" if self.untranslated
+                  else "")]
         limit = 3 if brief else 40
         if not brief:
             out.extend(f"  {line}" for line in self.made)
