@@ -272,3 +272,18 @@ def test_a_create_without_a_documented_body_leaves_the_example_and_says_so(tmp_p
     assert found["POST /jobs"].captures == []
     assert found["GET /jobs/{jobId}"].url == "/v1/jobs/{{ jobId }}" and result.spec.variables == {"jobId": "j-1"}
     assert any("documents no id" in w and "Location" in w for w in result.summary.warnings)
+
+
+def test_a_key_the_client_chooses_is_made_unique_per_request(tmp_path: Path) -> None:
+    user = {"type": "object", "properties": {"username": {"type": "string", "example": "ann"},
+                                             "email": {"type": "string", "format": "email"}}}
+    doc = document({"/users": {"post": {"requestBody": json_body(user), "responses": ok(user, "201")}},
+                    "/users/{username}": {"get": {"parameters": [{"name": "username", "in": "path", "required": True,
+                                                                  "schema": {"type": "string"}}],
+                                                  "responses": ok(user)}}})
+    found = steps(imported(tmp_path, doc))
+    create = found["POST /users"]
+    assert create.body is not None and create.body.value == {"username": "ann-{{ random_string(8) }}",
+                                                             "email": "user@example.com"}
+    assert [(c.name, c.query.selector) for c in create.captures] == [("username", "username")]
+    assert found["GET /users/{username}"].url == "/v1/users/{{ username }}"

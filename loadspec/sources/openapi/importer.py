@@ -154,6 +154,7 @@ class _Importer:
         for name, scheme in schemes.items():
             self.schemes[str(name)] = self.resolver.deref(scheme)
         self.token_variable: str | None = None
+        self.item_paths: set[str] = set()
         self.dropped_schemes: set[str] = set()
 
     # -- host and base path ------------------------------------------------------------------
@@ -432,8 +433,12 @@ class _Importer:
             value = self.token_body(value)
         else:
             value = self.with_ids(op, value, capture_vars)
+        value, unique = self.unique_keys(op, value, media)
         value = self.hide(value, name)
         note = None if source == "example" else "request body generated from the schema"
+        if unique:
+            note = (note + "; " if note else "") + (f"{', '.join(unique)} made unique per request (the client chooses "
+                                                    "the key: users must not create the same one)")
         kind = chosen.lower()
         if "json" in kind:
             return Body("json", value), note
@@ -456,6 +461,30 @@ class _Importer:
                     parts[key] = _form_value(item)
             return Body("files", parts), note
         return Body("raw", value if isinstance(value, str) else json.dumps(value)), note
+
+    def unique_keys(self, op: _Operation, value: Any, media: dict[str, Any]) -> tuple[Any, list[str]]:
+        """A create whose item path is keyed by a field the client sends (`POST /user` with the
+        `username` that `/user/{username}` reads) gets a unique value there, so that simulated users do
+        not create (and delete) the same object; a field with a pattern, format or enum is left alone."""
+        if op.kind != "create" or not isinstance(value, dict):
+            return value, []
+        properties = self.properties(media.get("schema") or {})
+        prefix = op.path.rstrip("/") + "/"
+        changed: list[str] = []
+        out = dict(value)
+        for item in op.captures:
+            key = item.query.selector
+            if not isinstance(key, str) or key not in out or not isinstance(out[key], str) or key == "id":
+                continue
+            if not any(f"{prefix}{{{key}}}" == p for p in self.item_paths):
+                continue
+            prop = self.resolver.deref(properties.get(key) or {})
+            if isinstance(prop, dict) and (prop.get("pattern") or prop.get("format") or prop.get("enum")
+                                           or (prop.get("maxLength") or 99) < len(out[key]) + 9):
+                continue
+            out[key] = f"{out[key]}-{{{{ random_string(8) }}}}"
+            changed.append(key)
+        return out, changed
 
     def media_example(self, media: dict[str, Any]) -> tuple[Any, str]:
         if "example" in media:
@@ -559,6 +588,7 @@ class _Importer:
             for index, segment in enumerate(segments):
                 if _is_param(segment):
                     item_paths.setdefault("/" + "/".join(segments[:index + 1]), []).append(op)
+        self.item_paths = set(item_paths)
         found: dict[str, str] = {}
         for op in ops:
             if op.kind != "create":
