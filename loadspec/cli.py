@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(debug)
     _add_har_options(debug)
     _add_import_options(debug)
-    debug.add_argument("--host", type=_base_url, help="base URL, overriding the spec's host")
+    debug.add_argument("--host", help="base URL, overriding the spec's host")
     debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     debug.add_argument("--env-file", action="append", default=[], metavar="FILE",
                        help="read env.NAME values from a dotenv file; the real environment wins")
@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", metavar="FILE")
     export.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
     _add_source_options(export)
-    export.add_argument("--host", type=_base_url, help="base URL baked in (Locust's --host still overrides it)")
+    export.add_argument("--host", help="base URL baked in (Locust's --host still overrides it)")
     export.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     export.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then the user stops")
     _add_har_options(export)
@@ -186,15 +186,6 @@ def _fixed_port(text: str) -> int:
     return value
 
 
-def _base_url(text: str) -> str:
-    from .lang.urls import base_url_problem
-
-    problem = base_url_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
-
-
 def _name(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("give the name of an environment of the spec (environments: NAME)")
@@ -221,7 +212,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     load.add_argument("-r", "--spawn-rate", type=_rate, metavar="N", help="users started per second")
     load.add_argument("-t", "--duration", metavar="DURATION", help="run time, e.g. 30s, 5m")
     load.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then stop")
-    parser.add_argument("--host", type=_base_url, help="base URL, overriding the spec's host")
+    parser.add_argument("--host", help="base URL, overriding the spec's host")
     parser.add_argument("--client", choices=["fast", "requests"],
                         help="HTTP client: fast (FastHttpUser, default) or requests (HttpUser)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no live progress lines")
@@ -269,7 +260,7 @@ def _add_har_options(parser: argparse.ArgumentParser) -> None:
                      help="gaps shorter than this are not think time (default: 500ms)")
     har.add_argument("--max-think-time", metavar="DURATION",
                      help="cap each inferred pause at this (default: 10s; 0 = no think time)")
-    har.add_argument("--max-har-size", type=_rate, metavar="MB",
+    har.add_argument("--max-har-size", type=float, metavar="MB",
                      help="refuse HAR files larger than this (default: 512)")
 
 
