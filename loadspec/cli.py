@@ -67,17 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_distributed_options(run)
 
     _add_har_options(run)
+    _add_import_options(run)
 
-    convert = commands.add_parser("convert", help="turn browser HAR recordings into an editable YAML spec")
-    convert.add_argument("files", nargs="+", metavar="FILE.har[:WEIGHT]",
-                         help="one scenario per recording; :WEIGHT sets its share of the users (default 1)")
+    convert = commands.add_parser("convert", help="turn HAR recordings, a Postman collection, an OpenAPI document or "
+                                                  "curl commands into an editable YAML spec")
+    convert.add_argument("files", nargs="+", metavar="FILE",
+                         help="HAR recordings (FILE.har[:WEIGHT]: one scenario each, :WEIGHT its share of the users), "
+                              "or one Postman collection, OpenAPI document or file of curl commands")
     convert.add_argument("-o", "--output", metavar="FILE", help="where to write the YAML (default: stdout)")
     _add_har_options(convert)
+    _add_import_options(convert)
 
     debug = commands.add_parser("debug", help="one user, one iteration per scenario, every request shown")
     debug.add_argument("file", metavar="FILE")
     _add_source_options(debug)
     _add_har_options(debug)
+    _add_import_options(debug)
     debug.add_argument("--host", help="base URL, overriding the spec's host")
     debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     debug.add_argument("--env-file", action="append", default=[], metavar="FILE",
@@ -120,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     export.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then the user stops")
     _add_har_options(export)
+    _add_import_options(export)
     return parser
 
 
@@ -263,7 +269,38 @@ def _add_har_options(parser: argparse.ArgumentParser) -> None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     from .commands import convert_command
 
-    return convert_command(args.files, _har_options(args), args.output)
+    return convert_command(args.files, _har_options(args), args.output, _import_options(args))
+
+
+def _add_import_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Postman collections, OpenAPI documents, curl commands (see docs/import.md)")
+    group.add_argument("--postman-env", metavar="FILE", help="a Postman environment file for the collection")
+    group.add_argument("--tag", action="append", default=[], metavar="TAG",
+                       help="OpenAPI: keep the operations with this tag (repeatable)")
+    group.add_argument("--operation", action="append", default=[], metavar="ID|'METHOD /path'",
+                       help="OpenAPI: keep this operation, by operationId or 'GET /pets/*' (repeatable)")
+    group.add_argument("--server", type=lambda text: _whole(text, 0), default=0, metavar="N",
+                       help="OpenAPI: the entry of servers: that gives the host (default: 0, the first)")
+    group.add_argument("--no-schema-assert", action="store_true",
+                       help="OpenAPI: assert the documented status only, not the response schema")
+
+
+def _import_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Postman, OpenAPI and cURL importers' options, by importer name."""
+    from pathlib import Path
+
+    from .sources.curl import CurlOptions
+    from .sources.openapi import OpenApiOptions
+    from .sources.postman import PostmanOptions
+
+    if not hasattr(args, "postman_env"):
+        return {}
+    return {
+        "postman": PostmanOptions(environment=Path(args.postman_env) if args.postman_env else None),
+        "openapi": OpenApiOptions(tags=tuple(args.tag), operations=tuple(args.operation), server=args.server,
+                                  assert_schema=not args.no_schema_assert),
+        "curl": CurlOptions(),
+    }
 
 
 def _duration(args: argparse.Namespace, name: str, flag: str) -> float | None:
@@ -310,7 +347,7 @@ def _run_options(args: argparse.Namespace, file: str | None = None) -> Any:
         duration=_duration(args, "duration", "--duration"), iterations=getattr(args, "iterations", None),
         pacing=_duration(args, "pacing", "--pacing"), profile=getattr(args, "profile", None),
         ui=getattr(args, "ui", False), ui_port=getattr(args, "ui_port", 8089), quiet=getattr(args, "quiet", False),
-        har=_har_options(args) if hasattr(args, "include_host") else None,
+        har=_har_options(args) if hasattr(args, "include_host") else None, imports=_import_options(args),
         reports=ReportTargets(*(getattr(args, name, None) for name in ("report_dir", "html", "json", "junit", "csv"))),
         distributed=_distributed_options(args) if hasattr(args, "processes") else None,
     )

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .engine.compiler import CompiledTest, compile_spec
 from .engine.distributed import DistributedOptions
@@ -29,7 +29,7 @@ from .reports.console import render_summary, stress_table, thresholds_table
 from .results.plan import LoadPlan, plan_load
 from .results.profiles import StressWatch, profile_plan, stress_thresholds
 from .results.thresholds import AbortWatch, final_checks, judge
-from .sources.dispatch import describe, is_har, load_source, with_recorded_secrets
+from .sources.dispatch import describe, is_converted, is_har, load_source, with_recorded_secrets
 from .sources.envfile import merged_environment
 from .sources.har.importer import HarOptions
 from .writers.locustfile import bundle_spec, load_hint, render_locustfile, runtime_options
@@ -55,6 +55,7 @@ class RunOptions:
     ui_port: int = 8089
     quiet: bool = False
     har: HarOptions | None = None  # how to import a HAR recording (None: the defaults)
+    imports: dict[str, Any] = field(default_factory=dict)  # other importers' options, by importer name
     reports: ReportTargets = field(default_factory=ReportTargets)
     distributed: DistributedOptions | None = None  # --processes / --master
 
@@ -75,7 +76,7 @@ def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[
     """Load, compile and plan, honouring the command-line overrides."""
     check_host(options.host)
     spec = load_source(options.file, environment=options.environment, variables=options.variables,
-                       har_options=options.har)
+                       har_options=options.har, import_options=options.imports)
     if options.profile and options.ui:
         raise UsageError("--profile plans a headless run; with --ui you set the load in the browser")
     overrides = dict(users=options.users, spawn_rate=options.spawn_rate, duration=options.duration,
@@ -205,10 +206,10 @@ def export_command(options: RunOptions, output: str | None) -> int:
     """`loadspec export FILE [-o OUT]`: write the self-contained Locust file (stdout by default)."""
     check_host(options.host)
     spec = load_source(options.file, environment=options.environment, variables=options.variables,
-                       har_options=options.har)
+                       har_options=options.har, import_options=options.imports)
     extra = worker_options(options, host=options.host, iterations=options.iterations)
     filename = Path(output).name if output not in (None, "-") else None
-    bundle = bundle_spec(spec, options.file, options=extra, har=is_har(options.file))
+    bundle = bundle_spec(spec, options.file, options=extra, converted=is_converted(options.file))
     text = render_locustfile(bundle, spec, filename)
     if output in (None, "-"):
         sys.stdout.write(text)
@@ -231,12 +232,21 @@ def _say_env_needed(names: list[str]) -> None:
                          "it): set " + " ".join(f"{name}=..." for name in names) + " before running it\n")
 
 
-def convert_command(files: Sequence[str], options: HarOptions | None, output: str | None) -> int:
-    """`loadspec convert FILE.har... [-o OUT]`: one editable YAML spec from browser recordings."""
+def convert_command(files: Sequence[str], options: HarOptions | None, output: str | None,
+                    imports: Mapping[str, Any] | None = None) -> int:
+    """`loadspec convert FILE.har... [-o OUT]`: one editable YAML spec from browser recordings, or from
+    one Postman collection, OpenAPI document or file of curl commands."""
+    from .sources.dispatch import FOREIGN, importer_for
     from .sources.har.importer import import_har
     from .sources.loader import load_spec_text
     from .writers.yaml import write_yaml
 
+    importer = importer_for(files[0]) if files else None
+    if importer is not None and importer.name in FOREIGN:
+        if len(files) > 1:
+            raise UsageError(f"convert takes one {importer.description} at a time (several files are for HAR "
+                             "recordings)")
+        return _convert_foreign(importer.name, files[0], (imports or {}).get(importer.name), output)
     result = import_har(list(files), options or HarOptions())
     output = output if output not in (None, "-") else None
     text = write_yaml(result.spec, sources=[str(f) for f in files], notes=result.report.header_notes(),
@@ -257,6 +267,32 @@ def convert_command(files: Sequence[str], options: HarOptions | None, output: st
           file=summary)
     if result.secrets:
         print("before running it, set: " + " ".join(f"{name}=..." for name in result.secrets), file=summary)
+    print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
+    return EXIT_PASSED
+
+
+def _convert_foreign(name: str, file: str, options: Any, output: str | None) -> int:
+    from .sources.dispatch import import_foreign
+    from .sources.loader import load_spec_text
+
+    result = import_foreign(name, file, options)
+    output = output if output not in (None, "-") else None
+    text = result.yaml(Path(output).name if output else None)
+    load_spec_text(text, output or "<converted>", base_dir=Path(output or file).resolve().parent)
+    if output is not None:  # written before the summary: a summary is never followed by a failure
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    summary = sys.stdout if output else sys.stderr
+    print(result.summary.render(), file=summary)
+    if output is None:
+        sys.stdout.write(text)
+        return EXIT_PASSED
+    print(f"wrote {output}: {plural(result.summary.steps, 'step')}", file=summary)
+    needed = list(result.secrets) + list(result.summary.needed)
+    if needed:
+        print("before running it, set: " + " ".join(f"{name}=..." for name in needed), file=summary)
     print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
     return EXIT_PASSED
 

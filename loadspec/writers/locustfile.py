@@ -47,19 +47,23 @@ class Bundle:
 
 
 def bundle_spec(spec: Spec, path: str | Path, *, options: Mapping[str, Any] | None = None,
-                env: Mapping[str, str] | None = None, har: bool = False) -> Bundle:
-    """Read the spec file at `path` (already loaded as `spec`; `har` when it is a HAR recording)
-    and the files it names. A HAR recording is bundled as the YAML spec it converts to (`spec`
-    written out): its credentials stay `{{ env.NAME }}` templates, and it needs no import options.
-    `env` is given for a run only (a distributed run's workers): then the values of the env.NAME
-    variables the spec reads travel along, a recording's own credentials under the real environment."""
+                env: Mapping[str, str] | None = None, converted: bool = False) -> Bundle:
+    """Read the spec file at `path` (already loaded as `spec`) and the files it names.
+
+    `converted`: `path` is an imported source (a HAR recording, a Postman collection, an OpenAPI
+    document, curl commands), never inlined as it is: the bundle holds the spec as converted YAML
+    (`spec` written out), its credentials stay `{{ env.NAME }}` templates, and it needs no import
+    options. `env` is given for a run only (a distributed run's workers): then the values of the
+    env.NAME variables the spec reads travel along, a source's own credentials under the real
+    environment."""
     file = Path(path)
     origin = ""
     options = dict(options or {})
-    if har:
+    if converted:
         source, origin = f"{file.stem}.yaml", file.name
         text = write_yaml(spec, sources=[file.name], output=source)
         options.pop("har_options", None)  # the text is the converted spec: nothing left to import
+        options.pop("import_options", None)
         if env is not None:
             env = {**spec.recorded_secrets, **env}
     else:
