@@ -15,12 +15,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from .engine.compiler import CompiledTest, compile_spec
-from .engine.distributed import DistributedOptions
-from .engine.runner import Monitor, RunOutcome, run_local, run_web_ui, step_order
-from .engine.sampler import StatsSampler
 from .errors import EXIT_PASSED, InputFileError, UsageError
 from .lang.text import plural
 from .lang.urls import base_url_problem
@@ -31,8 +27,13 @@ from .results.profiles import StressWatch, profile_plan, stress_thresholds
 from .results.thresholds import AbortWatch, final_checks, judge
 from .sources.dispatch import describe, is_converted, is_har, load_source, with_recorded_secrets
 from .sources.envfile import merged_environment
-from .sources.har.importer import HarOptions
 from .writers.locustfile import bundle_spec, load_hint, render_locustfile, runtime_options
+
+if TYPE_CHECKING:  # the engine (Locust) and the HAR importer are imported by the commands that use them
+    from .engine.compiler import CompiledTest
+    from .engine.distributed import DistributedOptions
+    from .engine.runner import Monitor, RunOutcome
+    from .sources.har.importer import HarOptions
 
 
 @dataclass
@@ -74,6 +75,8 @@ def check_host(host: str | None) -> None:
 
 def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[CompiledTest, LoadPlan]:
     """Load, compile and plan, honouring the command-line overrides."""
+    from .engine.compiler import compile_spec
+
     check_host(options.host)
     spec = load_source(options.file, environment=options.environment, variables=options.variables,
                        har_options=options.har, import_options=options.imports)
@@ -98,6 +101,8 @@ def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[
 def worker_options(options: RunOptions, *, host: str | None, iterations: int | None,
                    pacing: float | None = None) -> dict[str, object]:
     """The options a generated locustfile repeats (`export`, the workers of a distributed run)."""
+    from .sources.har.importer import HarOptions
+
     har = asdict(options.har or HarOptions()) if is_har(options.file) else None
     return runtime_options(environment=options.environment, variables=options.variables, host=host,
                            client=options.client, iterations=iterations, pacing=pacing, har_options=har)
@@ -107,6 +112,8 @@ def execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: l
             env: Mapping[str, str]) -> RunOutcome:
     """Run the compiled test here (one process) or on Locust's master/worker engine; `env` is the
     environment `test` was compiled with (the workers of a distributed run rebuild the test)."""
+    from .engine.runner import run_local, run_web_ui
+
     progress = None if options.quiet else sys.stderr
     if options.ui:
         if options.distributed:
@@ -125,6 +132,9 @@ def execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: l
 
 def run_command(options: RunOptions) -> int:
     """`loadspec run FILE`: the whole pipeline; returns the exit code."""
+    from .engine.runner import step_order
+    from .engine.sampler import StatsSampler
+
     env = environment_of(options)
     test, plan = prepare(options, env)
     out = sys.stdout
@@ -237,7 +247,7 @@ def convert_command(files: Sequence[str], options: HarOptions | None, output: st
     """`loadspec convert FILE.har... [-o OUT]`: one editable YAML spec from browser recordings, or from
     one Postman collection, OpenAPI document or file of curl commands."""
     from .sources.dispatch import FOREIGN, importer_for
-    from .sources.har.importer import import_har
+    from .sources.har.importer import HarOptions, import_har
     from .sources.loader import load_spec_text
     from .writers.yaml import write_yaml
 

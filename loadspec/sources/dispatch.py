@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -82,9 +83,11 @@ def import_foreign(name: str, path: str | Path, options: Any = None) -> Any:
     return getattr(import_module(module), function)(path, options)
 
 
-def _foreign(name: str, description: str) -> Importer:
+def _foreign(name: str, description: str, hint: Callable[[bytes], bool]) -> Importer:
+    """An importer of FOREIGN, recognised by its own `looks_like` once the cheap `hint` on the
+    file's first bytes allows it (so checking a YAML spec imports none of them)."""
     def recognise(path: Path, head: bytes) -> bool:
-        if not head:
+        if not head or not hint(head):
             return False
         from importlib import import_module
 
@@ -99,12 +102,14 @@ def _foreign(name: str, description: str) -> Importer:
     return Importer(name, recognise, load, description)
 
 
+_CURL_HINT = re.compile(rb"(^|\n)\s*(\$|>|PS>)?\s*curl")
+
 #: Input kinds other than YAML, tried in order; a file none of them recognises is read as YAML.
 IMPORTERS: list[Importer] = [
     Importer("har", lambda path, head: is_har(path), _import_har, "a HAR recording"),
-    _foreign("openapi", "an OpenAPI document"),
-    _foreign("postman", "a Postman collection"),
-    _foreign("curl", "a file of curl commands"),
+    _foreign("openapi", "an OpenAPI document", lambda head: b"openapi" in head),
+    _foreign("postman", "a Postman collection", lambda head: head.startswith(b"{")),
+    _foreign("curl", "a file of curl commands", lambda head: _CURL_HINT.search(head) is not None),
 ]
 
 
