@@ -246,64 +246,48 @@ def convert_command(files: Sequence[str], options: HarOptions | None, output: st
                     imports: Mapping[str, Any] | None = None) -> int:
     """`loadspec convert FILE.har... [-o OUT]`: one editable YAML spec from browser recordings, or from
     one Postman collection, OpenAPI document or file of curl commands."""
-    from .sources.dispatch import FOREIGN, importer_for
+    from .sources.dispatch import FOREIGN, import_foreign, importer_for
     from .sources.har.importer import HarOptions, import_har
-    from .sources.loader import load_spec_text
     from .writers.yaml import write_yaml
 
+    output = output if output not in (None, "-") else None
+    name = Path(output).name if output else None
     importer = importer_for(files[0]) if files else None
     if importer is not None and importer.name in FOREIGN:
         if len(files) > 1:
             raise UsageError(f"convert takes one {importer.description} at a time (several files are for HAR "
                              "recordings)")
-        return _convert_foreign(importer.name, files[0], (imports or {}).get(importer.name), output)
-    result = import_har(list(files), options or HarOptions())
-    output = output if output not in (None, "-") else None
-    text = write_yaml(result.spec, sources=[str(f) for f in files], notes=result.report.header_notes(),
-                      output=Path(output).name if output else None)
-    load_spec_text(text, output or "<converted>", base_dir=Path(output or ".").resolve().parent)
-    if output is not None:  # written before the summary: a summary is never followed by a failure
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputFileError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    summary = sys.stdout if output else sys.stderr
-    print(result.report.render(), file=summary)
-    if output is None:
-        sys.stdout.write(text)
-        return EXIT_PASSED
-    steps = sum(len(s.steps) for s in result.spec.scenarios)
-    print(f"wrote {output}: {plural(len(result.spec.scenarios), 'scenario')}, {plural(steps, 'step')}",
-          file=summary)
-    if result.secrets:
-        print("before running it, set: " + " ".join(f"{name}=..." for name in result.secrets), file=summary)
-    print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
-    return EXIT_PASSED
+        imported = import_foreign(importer.name, files[0], (imports or {}).get(importer.name))
+        return _deliver(imported.yaml(name), output, Path(output or files[0]).resolve().parent,
+                        imported.summary.render(), imported.spec,
+                        list(imported.secrets) + list(imported.summary.needed))
+    recorded = import_har(list(files), options or HarOptions())
+    text = write_yaml(recorded.spec, sources=[str(f) for f in files], notes=recorded.report.header_notes(),
+                      output=name)
+    return _deliver(text, output, Path(output or ".").resolve().parent, recorded.report.render(), recorded.spec,
+                    list(recorded.secrets))
 
 
-def _convert_foreign(name: str, file: str, options: Any, output: str | None) -> int:
-    from .sources.dispatch import import_foreign
+def _deliver(text: str, output: str | None, base_dir: Path, summary_text: str, spec: Any, needed: list[str]) -> int:
+    """Check converted YAML with the loader, write it (to `output`, else stdout), then say what it holds."""
     from .sources.loader import load_spec_text
 
-    result = import_foreign(name, file, options)
-    output = output if output not in (None, "-") else None
-    text = result.yaml(Path(output).name if output else None)
-    load_spec_text(text, output or "<converted>", base_dir=Path(output or file).resolve().parent)
+    load_spec_text(text, output or "<converted>", base_dir=base_dir)
     if output is not None:  # written before the summary: a summary is never followed by a failure
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise InputFileError(f"{output}: cannot write: {exc.strerror or exc}") from None
     summary = sys.stdout if output else sys.stderr
-    print(result.summary.render(), file=summary)
+    print(summary_text, file=summary)
     if output is None:
         sys.stdout.write(text)
         return EXIT_PASSED
-    print(f"wrote {output}: {plural(result.summary.steps, 'step')}", file=summary)
-    needed = list(result.secrets) + list(result.summary.needed)
+    steps = sum(len(s.steps) for s in spec.scenarios)
+    print(f"wrote {output}: {plural(len(spec.scenarios), 'scenario')}, {plural(steps, 'step')}", file=summary)
     if needed:
         print("before running it, set: " + " ".join(f"{name}=..." for name in needed), file=summary)
-    print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
+    print(f"run it:  loadspec run {output} --host {spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
     return EXIT_PASSED
 
 
