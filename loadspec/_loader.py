@@ -15,6 +15,7 @@ import functools
 import gc
 import json
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -24,10 +25,11 @@ import yaml
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
+from ._checks import Problem, check_delimiter, check_header_name, check_header_text, check_regex_limits, check_url_base
 from ._errors import Diagnostic, InputFileError, SpecError, TemplateError
 from ._jmespath import check_jmespath
 from ._schema import validate_structure
-from ._templates import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, check_call, parse_template
+from ._templates import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, call_help, check_call, parse_template
 from ._units import parse_duration, parse_milliseconds, parse_think_time
 from ._yamlsource import PathKey, YamlDocument, parse_yaml, yaml_syntax_diagnostic
 from .model import (
@@ -103,6 +105,49 @@ class _Reader:
     def error_at(self, where: Location, message: str, help: str | None = None, width: int = 1) -> None:
         self.problems.append(Diagnostic(where, message, help, width))
 
+    def problem(self, path: PathKey, problem: Problem, *, key: bool = False) -> None:
+        """Report a value check's problem at its offset inside the value (or key) at `path`."""
+        if key:
+            where, _ = self.doc.location(path, key=True)
+            quoted = self.doc.keys.get(tuple(path))
+            shift = 1 if quoted is not None and getattr(quoted, "style", None) in ("'", '"') else 0
+            where = Location(where.file, where.line, where.col + shift + problem.offset)
+        else:
+            node = self.doc.values.get(tuple(path))
+            exact = node is None or (node.start_mark.line == node.end_mark.line and node.style in (None, "", "'", '"')
+                                     and "\\" not in self.doc.text[node.start_mark.index:node.end_mark.index])
+            where = self.doc.inner_location(path, problem.offset if exact else 0)
+        self.error_at(where, problem.message, problem.help)
+
+    def check_base(self, value: Any, path: PathKey, what: str = "host") -> None:
+        """A literal base URL must be http(s) with a valid host and port; of a templated one,
+        only a literal scheme can be checked."""
+        if not isinstance(value, str):
+            return
+        literal = value.split("{{", 1)[0]
+        if literal == value:
+            problem = check_url_base(value, what)
+        elif "://" in literal:
+            problem = check_url_base(literal.partition("://")[0] + "://x", what)
+        else:
+            return
+        if problem:
+            self.problem(path, problem)
+
+    def check_headers(self, headers: dict[str, Any], path: PathKey) -> None:
+        """Header names are tokens; literal parts of values are one line of ASCII."""
+        for name, value in headers.items():
+            problem = check_header_name(str(name))
+            if problem:
+                self.problem(path + (name,), problem, key=True)
+            if not isinstance(value, str):
+                continue
+            for start, literal in _literal_segments(value):
+                problem = check_header_text(literal, start)
+                if problem:
+                    self.problem(path + (name,), problem)
+                    break
+
     # --- small typed readers ----------------------------------------------------------------
 
     def duration(self, value: Any, path: PathKey) -> float | None:
@@ -138,6 +183,9 @@ class _Reader:
             self.template_string(value, path, scope)
         elif isinstance(value, dict):
             for key, item in value.items():
+                if isinstance(key, str) and "{{" in key and path[-1:] != ("headers",):
+                    self.error(path + (key,), "templates are not rendered in keys",
+                               "a key is sent as written; put the variable part in a value", key=True)
                 self.templates(item, path + (key,), scope)
         elif isinstance(value, list):
             for index, item in enumerate(value):
@@ -160,6 +208,7 @@ class _Reader:
                     hint = None if known else _suggest(expr.name, set(BUILTIN_FUNCTIONS))  # type: ignore[union-attr]
                     self.error_at(self.doc.inner_location(path, expr.offset), problem,
                                   f"did you mean '{hint}()'?" if hint else
+                                  (known and call_help(expr.name)) or  # type: ignore[union-attr]
                                   "built-ins: uuid(), random_int(a, b), random_string(n), "
                                   "random_choice(list), now(), timestamp()",
                                   len(expr.name))  # type: ignore[union-attr]
@@ -209,7 +258,9 @@ class _Reader:
         base = set(variables) | self.pool_names | set(BUILTIN_VARIABLES)
         self.check_name_clashes(variables)
         self.templates(data.get("host"), ("host",), _Scope(set(variables) | {"env"}, {}))
+        self.check_base(data.get("host"), ("host",))
         self.templates(defaults.headers, ("defaults", "headers"), _Scope(base, {}))
+        self.check_headers(defaults.headers, ("defaults", "headers"))
         scenarios: list[Scenario] = []
         seen_names: dict[str, int] = {}
         for index, raw in enumerate(self.listing(data.get("scenarios"))):
@@ -258,17 +309,27 @@ class _Reader:
                            f"looked for {csv_path}; paths are relative to the spec file's folder")
                 continue
             delimiter = raw.get("delimiter", ",")
+            if not isinstance(delimiter, str):
+                continue  # the schema reported it
+            problem = check_delimiter(delimiter)
+            if problem:
+                if len(delimiter) == 1:  # a wrong length is the schema's to report
+                    self.problem(("data", name, "delimiter"), problem)
+                continue
             try:
-                with csv_path.open(newline="", encoding="utf-8-sig") as handle:
-                    rows = list(csv.reader(handle, delimiter=delimiter))
+                rows, lines = _read_csv(csv_path, delimiter)
             except UnicodeDecodeError as exc:
                 line = csv_path.read_bytes()[: exc.start].count(b"\n") + 1
                 self.error_at(Location(str(csv_path), line, 1),
                               f"CSV file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x})",
                               "save it as UTF-8 (in a spreadsheet: export as 'CSV UTF-8')")
                 continue
-            except (OSError, csv.Error) as exc:
-                self.error(path, f"cannot read CSV file '{raw['csv']}': {exc}")
+            except _CsvLineError as exc:
+                self.error_at(Location(str(csv_path), exc.line, 1), f"cannot read this CSV line: {exc}",
+                              "check the quotes on this line: a quoted field must end with a quote")
+                continue
+            except OSError as exc:
+                self.error(path, f"cannot read CSV file '{raw['csv']}': {exc.strerror or exc}")
                 continue
             if not rows or not any(cell.strip() for cell in rows[0]):
                 self.error(path, f"CSV file '{raw['csv']}' has no header row",
@@ -283,7 +344,7 @@ class _Reader:
                               "every column needs its own name, e.g. email,password")
                 continue
             body = [tuple(row) for row in rows[1:] if any(cell.strip() for cell in row)]
-            for line_no, row in enumerate(rows[1:], start=2):
+            for line_no, row in zip(lines[1:], rows[1:], strict=True):
                 if any(cell.strip() for cell in row) and len(row) != len(columns):
                     self.error_at(Location(str(csv_path), line_no, 1),
                                   f"row has {len(row)} fields but the header has {len(columns)}",
@@ -438,9 +499,12 @@ class _Reader:
             url = "" if url is None else str(url)
         name = str(raw.get("name") or f"{method.upper()} {url}")
         self.templates(url, path + (method,), scope)
+        if "://" in url.split("{{", 1)[0]:
+            self.check_base(url, path + (method,), "URL")
         headers = {str(k): v for k, v in self.mapping(raw.get("headers")).items()}
         params = self.mapping(raw.get("params"))
         self.templates(headers, path + ("headers",), scope)
+        self.check_headers(headers, path + ("headers",))
         self.templates(params, path + ("params",), scope)
         body = self.read_body(raw, path, scope)
         when = None
@@ -532,11 +596,21 @@ class _Reader:
         return True
 
     def check_regex(self, pattern: Any, path: PathKey) -> bool:
+        problem = check_regex_limits(str(pattern))
+        if problem:
+            self.problem(path, problem)
+            return False
         try:
-            re.compile(str(pattern))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "possible nested set" and the like are not errors
+                re.compile(str(pattern))
         except re.error as exc:
             self.error_at(self.doc.inner_location(path, exc.pos or 0), f"invalid regex: {exc.msg}",
                           "regexes use Python syntax; quote them with single quotes in YAML")
+            return False
+        except (OverflowError, RecursionError, MemoryError):
+            self.error(path, "the regex is too large or too deeply nested to compile",
+                       "simplify it: fewer nested groups, smaller repeat counts")
             return False
         return True
 
@@ -679,6 +753,44 @@ class _Reader:
             self.error(path + tuple(exc.path), f"invalid JSON Schema: {exc.message}")
             return None
         return value
+
+
+class _CsvLineError(Exception):
+    """A CSV line the csv module cannot read, with its line number."""
+
+    def __init__(self, message: str, line: int):
+        self.line = line
+        super().__init__(message)
+
+
+def _read_csv(path: Path, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """The rows of a CSV file and the line each row starts on."""
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        previous = 0
+        try:
+            for row in reader:
+                rows.append(row)
+                starts.append(previous + 1)
+                previous = reader.line_num
+        except csv.Error as exc:
+            raise _CsvLineError(str(exc), previous + 1) from None
+    return rows, starts
+
+
+_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+
+
+def _literal_segments(text: str) -> list[tuple[int, str]]:
+    """The parts of `text` outside `{{ ... }}`, each with its offset."""
+    segments, position = [], 0
+    for match in _EXPRESSION.finditer(text):
+        segments.append((position, text[position:match.start()]))
+        position = match.end()
+    segments.append((position, text[position:]))
+    return [(start, part) for start, part in segments if part]
 
 
 @lru_cache(maxsize=4096)
