@@ -517,9 +517,11 @@ class _Reader:
                 if capture:
                     captures.append(capture)
         assertions = []
+        # Captures run before assertions, so an assertion may test what this step captured.
+        checked = scope.child({str(name) for name in self.mapping(raw.get("capture"))})
         for index, item in enumerate(self.listing(raw.get("assert"))):
             if isinstance(item, dict):
-                assertion = self.read_assertion(item, path + ("assert", index), index + 1, scope)
+                assertion = self.read_assertion(item, path + ("assert", index), index + 1, checked)
                 if assertion:
                     assertions.append(assertion)
         step = RequestStep(
@@ -881,7 +883,39 @@ def load_spec_text(
     environment: str | None = None,
     variables: Mapping[str, str] | None = None,
 ) -> Spec:
-    """Load a spec from YAML text; `file` names it in messages. Raises SpecError."""
+    """Load a spec from YAML text; `file` names it in messages. Raises SpecError.
+
+    Every block under `environments:` is checked, not only the one `environment` selects: the
+    spec is read once more with each other environment applied, and the problems found inside
+    that environment's block are reported too."""
+    spec, problems, doc = _load(text, file, base_dir, environment, variables)
+    for name, (first, last) in _environment_blocks(doc, environment).items():
+        _, found, _ = _load(text, file, base_dir, name, variables)
+        problems += [p for p in found if p.where.file == file and first <= p.where.line <= last]
+    if problems or spec is None:
+        raise SpecError(file, _dedupe(problems), text)
+    return spec
+
+
+def _environment_blocks(doc: YamlDocument, selected: str | None) -> dict[str, tuple[int, int]]:
+    """The line span of every environment block other than `selected`, by name."""
+    environments = doc.data.get("environments") if isinstance(doc.data, dict) else None
+    if not isinstance(environments, dict):
+        return {}
+    spans = {}
+    for name, block in environments.items():
+        node = doc.values.get(("environments", name))
+        if name == selected or not isinstance(name, str) or not isinstance(block, dict) or not block or node is None:
+            continue
+        key = doc.keys.get(("environments", name))
+        first = (key or node).start_mark.line + 1
+        spans[name] = (first, node.end_mark.line + (0 if node.end_mark.column == 0 else 1))
+    return spans
+
+
+def _load(text: str, file: str, base_dir: Path | None, environment: str | None,
+          variables: Mapping[str, str] | None) -> tuple[Spec | None, list[Diagnostic], YamlDocument]:
+    """One pass over the spec with `environment` applied: the Spec (or None) and every problem."""
     doc = parse_yaml(text, file)
     if doc.data is None and not doc.diagnostics:
         doc.diagnostics.append(Diagnostic(Location(file, 1, 1), "the file is empty: it has no spec in it",
@@ -892,7 +926,7 @@ def load_spec_text(
                                           f"(version, scenarios, ...), not {shape}",
                                           "start with `scenarios:` — see examples/checkout.yaml"))
     if doc.diagnostics and not isinstance(doc.data, dict):
-        raise SpecError(file, doc.diagnostics, text)
+        return None, list(doc.diagnostics), doc
     if environment:
         problem = _apply_environment(doc, environment)
         if problem:
@@ -905,10 +939,7 @@ def load_spec_text(
         doc.data["variables"] = merged
     reader = _Reader(doc, base_dir or Path.cwd())
     spec = reader.read(doc.data, Path(file) if base_dir else None, environment)
-    problems += reader.problems + structure
-    if problems:
-        raise SpecError(file, _dedupe(problems), text)
-    return spec
+    return spec, problems + reader.problems + structure, doc
 
 
 def _dedupe(problems: list[Diagnostic]) -> list[Diagnostic]:
