@@ -401,6 +401,8 @@ class _Reader:
                 self.error(text_path, str(exc))
                 continue
             step = options.get("step")
+            if not isinstance(step, str):
+                step = None  # the schema reported a step: that is not a name
             if step is not None and step not in step_names:
                 hint = _suggest(str(step), step_names)
                 self.error(path + ("step",), f"no step is named '{step}'",

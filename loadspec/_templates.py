@@ -386,7 +386,9 @@ def _choice_items(items: Any, *, literal: bool = False) -> list[Any]:
     return items
 
 
-def _date_format(fmt: Any, *, literal: bool = False) -> str:
+def _date_format(fmt: Any = None, *, literal: bool = False) -> str | None:
+    if fmt is None:
+        return None
     if not isinstance(fmt, str):
         raise RenderError(f"now() takes a date format text such as '%Y-%m-%d', got {_shown(fmt)}")
     position = fmt.find("%")
@@ -422,7 +424,7 @@ def _random_choice(items: Any) -> Any:
 
 def _now(fmt: Any = None) -> str:
     moment = datetime.now(UTC)
-    return moment.strftime(_date_format(fmt)) if fmt else moment.isoformat(timespec="milliseconds")
+    return moment.strftime(_date_format(fmt) or "") if fmt else moment.isoformat(timespec="milliseconds")
 
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
