@@ -176,7 +176,7 @@ def check_jmespath(expression: str) -> tuple[int, str, str | None] | None:
     except exceptions.JMESPathError as exc:
         offset = getattr(exc, "lex_position", 0) or 0
         token = getattr(exc, "token_value", None)
-        if isinstance(exc, exceptions.IncompleteExpressionError):
+        if isinstance(exc, exceptions.IncompleteExpressionError) or getattr(exc, "token_type", None) == "EOF":
             message = "the expression is incomplete"
         elif isinstance(exc, exceptions.LexerError):
             message = f"unexpected character '{expression[offset:offset + 1]}'"

@@ -61,6 +61,10 @@ from .model import (
 _BODY_KEYS = ("json", "form", "body", "files")
 _NUMERIC_PREDICATES = ("gt", "gte", "lt", "lte")
 _CAPTURE_OPTIONS = ("pick", "default")
+_ENVIRONMENT_KEYS = ("data", "defaults", "host", "load", "thresholds", "variables")
+_NUMBER_PREDICATES = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "exists")
+#: Every key an assertion or a capture may hold: a key outside it is a typo the schema reports.
+_ASSERTION_KEYS = frozenset(QUERY_KINDS + PREDICATES + _CAPTURE_OPTIONS)
 
 
 def _suggest(word: str, choices: list[str] | set[str]) -> str | None:
@@ -477,7 +481,7 @@ class _Reader:
             body = self.read_steps(self.listing(raw.get("steps")), path + ("steps",), scope)
             return GroupStep(name=str(raw.get("group")), steps=body, where=self.at(path))
         loop = self.mapping(raw.get("loop"))
-        if ("count" in loop) == ("over" in loop):
+        if ("count" in loop) == ("over" in loop) and set(loop) <= {"count", "over", "as"}:
             self.error(path + ("loop",), "a loop takes either count: N or over: \"{{ list }}\"", key=True)
         inner = scope
         as_name = str(loop.get("as", "item"))
@@ -571,6 +575,8 @@ class _Reader:
                    what: str) -> tuple[str, Any] | None:
         kinds = [key for key in raw if key in allowed]
         if len(kinds) != 1:
+            if not kinds and any(key not in _ASSERTION_KEYS for key in raw):
+                return None  # a misspelt query: the schema reports it with a did-you-mean
             if not kinds:
                 self.error(path, f"{what} needs one query: {', '.join(allowed)}",
                            "e.g. {json: data.id} or {header: Location}")
@@ -691,9 +697,10 @@ class _Reader:
             self.error(path, "duration needs a comparison", "e.g. duration: {lt: 800ms}")
             return []
         if kind == "status":
-            for item in value if isinstance(value, list) else [value]:
+            for index, item in enumerate(value if isinstance(value, list) else [value]):
                 if isinstance(item, str) and not re.fullmatch(r"[1-5]xx", item):
-                    self.error(path, f"'{item}' is not a status; write a code (200) or a class (2xx)")
+                    self.error(path + (index,) if isinstance(value, list) else path,
+                               f"'{item}' is not a status; write a code (200) or a class (2xx)")
                     return []
             return [Predicate("in" if isinstance(value, list) else "eq", value, self.at(path))]
         self.templates(value, path, scope)
@@ -705,6 +712,13 @@ class _Reader:
             where_path = path + (op,)
             if op not in PREDICATES:
                 continue  # the schema reported the unknown key
+            if kind in ("duration", "size") and op not in _NUMBER_PREDICATES:
+                self.error(where_path, f"'{op}' does not apply to {kind}, which is a number"
+                           + (" of milliseconds" if kind == "duration" else " of bytes"),
+                           "compare it: eq, ne, gt, gte, lt, lte or in, e.g. {lt: 800ms}"
+                           if kind == "duration" else "compare it: eq, ne, gt, gte, lt, lte or in, e.g. {lt: 1000}",
+                           key=True)
+                continue
             if kind in ("duration",) and op in _NUMERIC_PREDICATES + ("eq", "ne"):
                 try:
                     value = parse_milliseconds(value)
@@ -855,8 +869,8 @@ def _apply_environment(doc: YamlDocument, name: str) -> Diagnostic | None:
                 target[key] = value
 
     overlay = environments[name]
-    if isinstance(overlay, dict):
-        merge(data, overlay, ())
+    if isinstance(overlay, dict):  # keys an environment may not set were reported by the schema
+        merge(data, {k: v for k, v in overlay.items() if k in _ENVIRONMENT_KEYS}, ())
     return None
 
 

@@ -215,6 +215,8 @@ def parse_template(text: str) -> ParsedTemplate:
         if not sc.take(_CLOSE):
             if sc.pos >= len(text):
                 raise TemplateError("template is not closed: add '}}'", start)
+            if sc.peek("}"):
+                raise sc.fail("template is closed with a single '}': write '}}'")
             raise sc.fail("unexpected text in template (only names and built-in calls are allowed)")
         parsed.parts.append(expr)
         pos = sc.pos

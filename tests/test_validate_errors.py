@@ -150,7 +150,7 @@ def run_cli(argv: list[str], cwd: Path) -> tuple[int, str, str]:
 def test_corpus_is_complete() -> None:
     singles = [p for p in CORPUS if not p.name.startswith("multi_")]
     multis = [p for p in CORPUS if p.name.startswith("multi_")]
-    assert len(singles) >= 45, len(singles)
+    assert len(singles) >= 300, len(singles)
     assert len(multis) >= 2, len(multis)
     for path in CORPUS:
         _, expectations = read_header(path)
