@@ -24,13 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loadspec import LoadspecError, load_spec_text
-from loadspec._envfile import EnvFileError, parse_env_text
-from loadspec._errors import HarError, SpecError, TemplateError
-from loadspec._har import import_har
-from loadspec._jmespath import check_jmespath, compile_jmespath
-from loadspec._templates import EnvLookup, RenderError, compile_string, parse_template
-from loadspec._yamlwriter import write_yaml
+from loadspec.errors import HarError, SpecError, TemplateError
+from loadspec.lang.jmespath import check_jmespath, compile_jmespath
+from loadspec.lang.templates import EnvLookup, RenderError, compile_string, parse_template
 from loadspec.model import Spec
+from loadspec.sources.envfile import EnvFileError, parse_env_text
+from loadspec.sources.har.importer import import_har
+from loadspec.writers.yaml import write_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = sorted((ROOT / "tests" / "specs" / "good").glob("*.yaml")) + sorted((ROOT / "examples").glob("*.yaml"))
