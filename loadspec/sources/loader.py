@@ -4,67 +4,49 @@ Pipeline: read the file → position-aware YAML → apply `-e ENV` and `--var` �
 semantic checks (method keys, JMESPath, regexes, templates and data flow, CSV files and columns,
 durations, thresholds) → `Spec`. It reads the spec and the files it names (CSV pools, schema files)
 and nothing else; it never imports the engine. All problems are raised together as one `SpecError`.
+
+The reading is split by subject: `reading` (positions, typed values, templates and data flow),
+`csvpools` (`data:`), `responses` (captures, assertions, `when:`), `environments` (`-e`, and every
+environment block checked); this module walks the document and builds the Spec.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
 import gc
-import json
-import re
-import warnings
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import SchemaError
-
 from ..errors import Diagnostic, InputFileError, SpecError, TemplateError
-from ..lang.jmespath import check_jmespath
-from ..lang.templates import BUILTIN_FUNCTIONS, BUILTIN_VARIABLES, call_help, check_call, parse_template
-from ..lang.text import did_you_mean
-from ..lang.units import parse_duration, parse_milliseconds, parse_think_time, threshold_from_text
-from ..lang.values import (
-    Problem,
-    check_delimiter,
-    check_header_name,
-    check_header_text,
-    check_regex_limits,
-    check_url_base,
-)
+from ..lang.templates import BUILTIN_VARIABLES, parse_template
+from ..lang.units import threshold_from_text
 from ..model import (
     HTTP_METHODS,
     PREDICATES,
     QUERY_KINDS,
-    SELECTOR_QUERIES,
-    Assertion,
     Body,
-    Capture,
-    DataPool,
     Defaults,
     GroupStep,
     Load,
     Location,
     LoopStep,
-    Predicate,
-    Query,
     RequestStep,
     Scenario,
     Spec,
     Stage,
     Step,
-    ThinkTime,
     Threshold,
     UploadFile,
     iter_steps,
 )
+from .csvpools import PoolReader
+from .environments import apply_environment, environment_blocks
+from .reading import Scope, suggest
+from .responses import ResponseReader
 from .schema import validate_structure
-from .yaml_reader import PathKey, YamlDocument, parse_yaml, yaml_syntax_diagnostic
+from .yaml_reader import PathKey, YamlDocument, parse_yaml
 
 _BODY_KEYS = ("json", "form", "body", "files")
 _NUMERIC_PREDICATES = ("gt", "gte", "lt", "lte")
@@ -75,202 +57,24 @@ _NUMBER_PREDICATES = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "exi
 _ASSERTION_KEYS = frozenset(QUERY_KINDS + PREDICATES + _CAPTURE_OPTIONS)
 
 
-def _suggest(word: str, choices: list[str] | set[str]) -> str | None:
-    return did_you_mean(word, choices)
-
-
-class _Scope:
-    """Names a step may use: defined so far, plus captures that only come later (for hints)."""
-
-    def __init__(self, names: set[str], later: dict[str, tuple[str, int]]):
-        self.names = set(names)
-        self.later = later
-
-    def child(self, extra: set[str] | None = None) -> _Scope:
-        return _Scope(self.names | (extra or set()), self.later)
-
-
-class _Reader:
+class _Reader(ResponseReader, PoolReader):
     """Walks the validated data, checks meaning, and builds the Spec, collecting diagnostics."""
-
-    def __init__(self, doc: YamlDocument, base_dir: Path):
-        self.doc = doc
-        self.base_dir = base_dir
-        self.problems: list[Diagnostic] = []
-        self.pools: dict[str, DataPool] = {}
-        self.pool_names: set[str] = set()
-
-    # --- reporting helpers ------------------------------------------------------------------
-
-    def at(self, path: PathKey, *, key: bool = False) -> Location:
-        node = (self.doc.keys if key else self.doc.values).get(path)
-        if node is None:
-            return self.doc.location(path, key=key)[0]
-        mark = node.start_mark
-        return Location(self.doc.file, mark.line + 1, mark.column + 1)
-
-    def error(self, path: PathKey, message: str, help: str | None = None, *, key: bool = False) -> None:
-        where, width = self.doc.location(path, key=key)
-        self.problems.append(Diagnostic(where, message, help, width))
-
-    def error_at(self, where: Location, message: str, help: str | None = None, width: int = 1) -> None:
-        self.problems.append(Diagnostic(where, message, help, width))
-
-    def problem(self, path: PathKey, problem: Problem, *, key: bool = False) -> None:
-        """Report a value check's problem at its offset inside the value (or key) at `path`."""
-        if key:
-            where, _ = self.doc.location(path, key=True)
-            quoted = self.doc.keys.get(tuple(path))
-            shift = 1 if quoted is not None and getattr(quoted, "style", None) in ("'", '"') else 0
-            where = Location(where.file, where.line, where.col + shift + problem.offset)
-        else:
-            node = self.doc.values.get(tuple(path))
-            exact = node is None or (node.start_mark.line == node.end_mark.line and node.style in (None, "", "'", '"')
-                                     and "\\" not in self.doc.text[node.start_mark.index:node.end_mark.index])
-            where = self.doc.inner_location(path, problem.offset if exact else 0)
-        self.error_at(where, problem.message, problem.help)
-
-    def check_base(self, value: Any, path: PathKey, what: str = "host") -> None:
-        """A literal base URL must be http(s) with a valid host and port; of a templated one,
-        only a literal scheme can be checked."""
-        if not isinstance(value, str):
-            return
-        literal = value.split("{{", 1)[0]
-        if literal == value:
-            problem = check_url_base(value, what)
-        elif "://" in literal:
-            problem = check_url_base(literal.partition("://")[0] + "://x", what)
-        else:
-            return
-        if problem:
-            self.problem(path, problem)
-
-    def check_headers(self, headers: dict[str, Any], path: PathKey) -> None:
-        """Header names are tokens; literal parts of values are one line of ASCII."""
-        for name, value in headers.items():
-            problem = check_header_name(str(name))
-            if problem:
-                self.problem(path + (name,), problem, key=True)
-            if not isinstance(value, str):
-                continue
-            for start, literal in _literal_segments(value):
-                problem = check_header_text(literal, start)
-                if problem:
-                    self.problem(path + (name,), problem)
-                    break
-
-    # --- small typed readers ----------------------------------------------------------------
-
-    def duration(self, value: Any, path: PathKey) -> float | None:
-        if value is None:
-            return None
-        try:
-            return parse_duration(value)
-        except ValueError as exc:
-            self.error(path, str(exc))
-            return None
-
-    def think_time(self, value: Any, path: PathKey) -> ThinkTime | None:
-        if value is None:
-            return None
-        try:
-            low, high = parse_think_time(value)
-        except ValueError as exc:
-            self.error(path, str(exc), "write a duration (2s) or a range (1s..3s)")
-            return None
-        return ThinkTime(low, high)
-
-    def mapping(self, value: Any) -> dict[str, Any]:
-        return value if isinstance(value, dict) else {}
-
-    def listing(self, value: Any) -> list[Any]:
-        return value if isinstance(value, list) else []
-
-    # --- templates and data flow --------------------------------------------------------------
-
-    def templates(self, value: Any, path: PathKey, scope: _Scope) -> None:
-        """Check every template inside `value` (recursively) against `scope`."""
-        if isinstance(value, str):
-            self.template_string(value, path, scope)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(key, str) and "{{" in key and path[-1:] != ("headers",):
-                    self.error(path + (key,), "templates are not rendered in keys",
-                               "a key is sent as written; put the variable part in a value", key=True)
-                self.templates(item, path + (key,), scope)
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                self.templates(item, path + (index,), scope)
-
-    def template_string(self, text: str, path: PathKey, scope: _Scope) -> None:
-        if "{{" not in text:
-            return
-        try:
-            parsed = _parse_cached(text)
-        except TemplateError as exc:
-            self.error_at(self.doc.inner_location(path, exc.offset), f"template error: {exc}",
-                          "templates look like {{ name }}, {{ pool.column }} or {{ uuid() }}")
-            return
-        for expr in parsed.expressions:
-            if not hasattr(expr, "path"):
-                problem = check_call(expr)  # type: ignore[arg-type]
-                if problem:
-                    known = expr.name in BUILTIN_FUNCTIONS  # type: ignore[union-attr]
-                    hint = None if known else _suggest(expr.name, set(BUILTIN_FUNCTIONS))  # type: ignore[union-attr]
-                    self.error_at(self.doc.inner_location(path, expr.offset), problem,
-                                  f"did you mean '{hint}()'?" if hint else
-                                  (known and call_help(expr.name)) or  # type: ignore[union-attr]
-                                  "built-ins: uuid(), random_int(a, b), random_string(n), "
-                                  "random_choice(list), now(), timestamp()",
-                                  len(expr.name))  # type: ignore[union-attr]
-        for ref in parsed.refs():
-            self.check_ref(ref, path, scope)
-
-    def check_ref(self, ref: Any, path: PathKey, scope: _Scope) -> None:
-        where = self.doc.inner_location(path, ref.offset)
-        root = ref.root
-        if root == "env":
-            if len(ref.path) != 2:
-                self.error_at(where, "use env.NAME to read an environment variable", None, 3)
-            return
-        if root in self.pools and root in scope.names and len(ref.path) >= 2:
-            pool = self.pools[root]
-            column = str(ref.path[1])
-            if column not in pool.columns:
-                hint = _suggest(column, pool.columns)
-                self.error_at(where, f"column '{column}' is not in {pool.path.name} "
-                              f"(columns: {', '.join(pool.columns)})",
-                              f"did you mean '{root}.{hint}'?" if hint else None, len(ref.text))
-            return
-        if root in scope.names:
-            return
-        if root in scope.later:
-            step, line = scope.later[root]
-            self.error_at(where, f"'{root}' is used before any step captures it",
-                          f"it is captured later, by step '{step}' (line {line}); a step can only "
-                          "use captures of earlier steps or of setup", len(root))
-            return
-        hint = _suggest(root, scope.names - {"env"})
-        self.error_at(where, f"unknown variable '{root}'",
-                      f"did you mean '{hint}'?" if hint else
-                      "define it under variables:, capture it in an earlier step, or use a data "
-                      "pool column (pool.column)", len(root))
 
     # --- top level ----------------------------------------------------------------------------
 
     def read(self, data: dict[str, Any], source: Path | None, environment: str | None) -> Spec:
         variables = self.mapping(data.get("variables"))
         self.read_pools(self.mapping(data.get("data")))
-        variable_scope = _Scope(set(BUILTIN_VARIABLES), {})
+        variable_scope = Scope(set(BUILTIN_VARIABLES), {})
         for name, value in variables.items():
             self.templates(value, ("variables", name), variable_scope)
             variable_scope.names.add(name)
         defaults = self.read_defaults(self.mapping(data.get("defaults")))
         base = set(variables) | self.pool_names | set(BUILTIN_VARIABLES)
         self.check_name_clashes(variables)
-        self.templates(data.get("host"), ("host",), _Scope(set(variables) | {"env"}, {}))
+        self.templates(data.get("host"), ("host",), Scope(set(variables) | {"env"}, {}))
         self.check_base(data.get("host"), ("host",))
-        self.templates(defaults.headers, ("defaults", "headers"), _Scope(base, {}))
+        self.templates(defaults.headers, ("defaults", "headers"), Scope(base, {}))
         self.check_headers(defaults.headers, ("defaults", "headers"))
         scenarios: list[Scenario] = []
         seen_names: dict[str, int] = {}
@@ -307,67 +111,6 @@ class _Reader:
             elif name in self.pool_names:
                 self.error(("variables", name), f"variable '{name}' has the same name as a data pool",
                            "rename one of them: {{ " + name + ".column }} must mean one thing", key=True)
-
-    def read_pools(self, data: dict[str, Any]) -> None:
-        for name, raw in data.items():
-            self.pool_names.add(name)
-            if not isinstance(raw, dict) or not isinstance(raw.get("csv"), str):
-                continue
-            path = ("data", name, "csv")
-            csv_path = (self.base_dir / raw["csv"]).resolve()
-            if not csv_path.is_file():
-                self.error(path, f"CSV file '{raw['csv']}' not found",
-                           f"looked for {csv_path}; paths are relative to the spec file's folder")
-                continue
-            delimiter = raw.get("delimiter", ",")
-            if not isinstance(delimiter, str):
-                continue  # the schema reported it
-            problem = check_delimiter(delimiter)
-            if problem:
-                if len(delimiter) == 1:  # a wrong length is the schema's to report
-                    self.problem(("data", name, "delimiter"), problem)
-                continue
-            try:
-                rows, lines = _read_csv(csv_path, delimiter)
-            except UnicodeDecodeError as exc:
-                line = csv_path.read_bytes()[: exc.start].count(b"\n") + 1
-                self.error_at(Location(str(csv_path), line, 1),
-                              f"CSV file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x})",
-                              "save it as UTF-8 (in a spreadsheet: export as 'CSV UTF-8')")
-                continue
-            except _CsvLineError as exc:
-                self.error_at(Location(str(csv_path), exc.line, 1), f"cannot read this CSV line: {exc}",
-                              "check the quotes on this line: a quoted field must end with a quote")
-                continue
-            except OSError as exc:
-                self.error(path, f"cannot read CSV file '{raw['csv']}': {exc.strerror or exc}")
-                continue
-            if not rows or not any(cell.strip() for cell in rows[0]):
-                self.error(path, f"CSV file '{raw['csv']}' has no header row",
-                           "the first line names the columns, e.g. email,password")
-                continue
-            columns = [cell.strip() for cell in rows[0]]
-            if any(not column for column in columns) or len(set(columns)) != len(columns):
-                dupes = sorted({c for c in columns if columns.count(c) > 1 and c})
-                self.error_at(Location(str(csv_path), 1, 1),
-                              "CSV header has " + (f"duplicate columns: {', '.join(dupes)}" if dupes
-                                                   else "an empty column name"),
-                              "every column needs its own name, e.g. email,password")
-                continue
-            body = [tuple(row) for row in rows[1:] if any(cell.strip() for cell in row)]
-            for line_no, row in zip(lines[1:], rows[1:], strict=True):
-                if any(cell.strip() for cell in row) and len(row) != len(columns):
-                    self.error_at(Location(str(csv_path), line_no, 1),
-                                  f"row has {len(row)} fields but the header has {len(columns)}",
-                                  f"header: {','.join(columns)}")
-            if not body:
-                self.error(path, f"CSV file '{raw['csv']}' has a header but no rows")
-                continue
-            self.pools[name] = DataPool(
-                name=name, path=csv_path, columns=columns, rows=body,
-                order=raw.get("order", "sequential"), scope=raw.get("scope", "user"),
-                on_exhausted=raw.get("on_exhausted", "recycle"), where=self.at(("data", name), key=True),
-            )
 
     def read_defaults(self, raw: dict[str, Any]) -> Defaults:
         headers = self.mapping(raw.get("headers"))
@@ -415,7 +158,7 @@ class _Reader:
             if not isinstance(step, str):
                 step = None  # the schema reported a step: that is not a name
             if step is not None and step not in step_names:
-                hint = _suggest(str(step), step_names)
+                hint = suggest(str(step), step_names)
                 self.error(path + ("step",), f"no step is named '{step}'",
                            f"did you mean '{hint}'?" if hint else
                            "thresholds filter by a step's name (or a group's)")
@@ -431,14 +174,14 @@ class _Reader:
         later: dict[str, tuple[str, int]] = {}
         for section in ("setup", "steps"):
             _collect_captures(self.listing(raw.get(section)), path + (section,), self.doc, later)
-        scope = _Scope(base, later)
+        scope = Scope(base, later)
         setup = self.read_steps(self.listing(raw.get("setup")), path + ("setup",), scope)
         steps = self.read_steps(self.listing(raw.get("steps")), path + ("steps",), scope)
         weight = raw.get("weight", 1)
         return Scenario(name=name, steps=steps, setup=setup,
                         weight=weight if isinstance(weight, int) else 1, where=self.at(path))
 
-    def read_steps(self, raw_steps: list[Any], path: PathKey, scope: _Scope) -> list[Step]:
+    def read_steps(self, raw_steps: list[Any], path: PathKey, scope: Scope) -> list[Step]:
         steps: list[Step] = []
         for index, raw in enumerate(raw_steps):
             if isinstance(raw, dict):
@@ -447,7 +190,7 @@ class _Reader:
                     steps.append(step)
         return steps
 
-    def read_step(self, raw: dict[str, Any], path: PathKey, scope: _Scope) -> Step | None:
+    def read_step(self, raw: dict[str, Any], path: PathKey, scope: Scope) -> Step | None:
         methods = [key for key in raw if key in HTTP_METHODS]
         controls = [key for key in ("loop", "group") if key in raw]
         if controls:
@@ -465,7 +208,7 @@ class _Reader:
             return self.read_control(raw, controls[0], path, scope)
         if not methods:
             keys = [k for k in raw if isinstance(k, str)]
-            hint = next((f"did you mean '{m}'?" for k in keys if (m := _suggest(k.lower(), HTTP_METHODS))), None)
+            hint = next((f"did you mean '{m}'?" for k in keys if (m := suggest(k.lower(), HTTP_METHODS))), None)
             self.error(path, "a step needs exactly one method key (get, post, put, patch, delete, "
                        "head or options) whose value is the URL",
                        hint or "e.g. - get: /products")
@@ -479,7 +222,7 @@ class _Reader:
                        help="indent these steps under a loop: or group: step")
         return self.read_request(raw, methods[0], path, scope)
 
-    def read_control(self, raw: dict[str, Any], kind: str, path: PathKey, scope: _Scope) -> Step:
+    def read_control(self, raw: dict[str, Any], kind: str, path: PathKey, scope: Scope) -> Step:
         for key in raw:
             if key not in ("loop", "group", "steps", "name"):
                 self.error(path + (key,), f"'{key}' does not apply to a {kind} step", key=True,
@@ -506,7 +249,7 @@ class _Reader:
         return LoopStep(steps=body, count=loop.get("count"), over=loop.get("over"), as_name=as_name,
                         where=self.at(path))
 
-    def read_request(self, raw: dict[str, Any], method: str, path: PathKey, scope: _Scope) -> RequestStep:
+    def read_request(self, raw: dict[str, Any], method: str, path: PathKey, scope: Scope) -> RequestStep:
         url = raw[method]
         if not isinstance(url, str):
             url = "" if url is None else str(url)
@@ -550,7 +293,7 @@ class _Reader:
         scope.names.update(str(name) for name in self.mapping(raw.get("capture")))
         return step
 
-    def read_body(self, raw: dict[str, Any], path: PathKey, scope: _Scope) -> Body | None:
+    def read_body(self, raw: dict[str, Any], path: PathKey, scope: Scope) -> Body | None:
         present = [key for key in _BODY_KEYS if key in raw]
         if len(present) > 1:
             self.error(path + (present[1],), f"a step takes at most one body; it has '{present[0]}' "
@@ -576,254 +319,6 @@ class _Reader:
             return Body("files", parts)
         return Body({"json": "json", "form": "form", "body": "raw"}[kind], value)  # type: ignore[arg-type]
 
-    # --- queries, captures, assertions ----------------------------------------------------------
-
-    def read_query(self, raw: dict[str, Any], path: PathKey, allowed: tuple[str, ...],
-                   what: str) -> tuple[str, Any] | None:
-        kinds = [key for key in raw if key in allowed]
-        if len(kinds) != 1:
-            if not kinds and any(key not in _ASSERTION_KEYS for key in raw):
-                return None  # a misspelt query: the schema reports it with a did-you-mean
-            if not kinds:
-                self.error(path, f"{what} needs one query: {', '.join(allowed)}",
-                           "e.g. {json: data.id} or {header: Location}")
-            else:
-                self.error(path + (kinds[1],), f"{what} takes exactly one query; found "
-                           f"{', '.join(kinds)}", "split it into separate items", key=True)
-            return None
-        kind = kinds[0]
-        return kind, raw[kind]
-
-    def check_selector(self, kind: str, selector: Any, path: PathKey) -> bool:
-        if not isinstance(selector, str):
-            return False
-        if "{{" in selector and kind != "json":
-            self.error(path, f"a {kind} selector is a plain name, not a template",
-                       "selectors are fixed when the file loads; write the name itself")
-            return False
-        if kind == "json":
-            problem = check_jmespath(selector)
-            if problem:
-                offset, message, hint = problem
-                where = self.doc.inner_location(path, offset)
-                self.error_at(where, f"invalid JMESPath: {message}", hint)
-                return False
-        elif kind == "regex":
-            return self.check_regex(selector, path)
-        return True
-
-    def check_regex(self, pattern: Any, path: PathKey) -> bool:
-        problem = check_regex_limits(str(pattern))
-        if problem:
-            self.problem(path, problem)
-            return False
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "possible nested set" and the like are not errors
-                re.compile(str(pattern))
-        except re.error as exc:
-            self.error_at(self.doc.inner_location(path, exc.pos or 0), f"invalid regex: {exc.msg}",
-                          "regexes use Python syntax; quote them with single quotes in YAML")
-            return False
-        except (OverflowError, RecursionError, MemoryError):
-            self.error(path, "the regex is too large or too deeply nested to compile",
-                       "simplify it: fewer nested groups, smaller repeat counts")
-            return False
-        return True
-
-    def read_capture(self, name: str, raw: dict[str, Any], path: PathKey, scope: _Scope) -> Capture | None:
-        found = self.read_query(raw, path, QUERY_KINDS, f"capture '{name}'")
-        if not found:
-            return None
-        kind, selector = found
-        if kind in SELECTOR_QUERIES:
-            if not self.check_selector(kind, selector, path + (kind,)):
-                return None
-            if kind == "var":
-                self.check_ref_name(str(selector), path + (kind,), scope)
-        if "default" in raw:
-            self.templates(raw["default"], path + ("default",), scope)
-        if name in BUILTIN_VARIABLES:
-            self.error(path, f"'{name}' is a built-in name and cannot be captured", "choose another name",
-                       key=True)
-        query = Query(kind, selector if kind in SELECTOR_QUERIES else None, self.at(path + (kind,)))
-        return Capture(name=name, query=query, pick=raw.get("pick", "first"),
-                       has_default="default" in raw, default=raw.get("default"), where=self.at(path, key=True))
-
-    def check_ref_name(self, name: str, path: PathKey, scope: _Scope) -> None:
-        try:
-            refs = parse_template("{{ " + name + " }}").refs()
-        except TemplateError:
-            self.error(path, f"'{name}' is not a variable name")
-            return
-        for ref in refs:
-            self.check_ref(type(ref)(ref.path, 0), path, scope)
-
-    def read_assertion(self, raw: dict[str, Any], path: PathKey, index: int, scope: _Scope,
-                       *, for_when: bool = False) -> Assertion | None:
-        allowed = ("var",) if for_when else QUERY_KINDS
-        what = "when:" if for_when else f"assert #{index}"
-        if for_when and "var" not in raw:
-            other = next((k for k in raw if k in QUERY_KINDS), None)
-            self.error(path + (other,) if other else path,
-                       f"when: tests a variable, not a response{f' ({other})' if other else ''}",
-                       "e.g. when: {var: product_id, exists: true}; to test a response, capture "
-                       "the value in an earlier step", key=True)
-            return None
-        found = self.read_query(raw, path, allowed, what)
-        if not found:
-            return None
-        kind, value = found
-        query = Query(kind, None, self.at(path + (kind,)))
-        predicates: list[Predicate] = []
-        if kind in SELECTOR_QUERIES:
-            if not self.check_selector(kind, value, path + (kind,)):
-                return None
-            query.selector = value
-            if kind == "var":
-                self.check_ref_name(str(value), path + (kind,), scope)
-            raw_predicates = {k: v for k, v in raw.items() if k != kind}
-            predicates = self.read_predicates(raw_predicates, path, kind, scope)
-            if not raw_predicates:
-                predicates = [Predicate("exists", True, query.where)]
-        else:
-            extra = [k for k in raw if k != kind]
-            if extra:
-                self.error(path + (extra[0],), f"'{extra[0]}' must go inside {kind}: "
-                           f"{kind} takes its predicates inline", key=True,
-                           help=f"write {{{kind}: {{{extra[0]}: ...}}}}")
-            predicates = self.read_inline(kind, value, path + (kind,), scope)
-        if not predicates:
-            return None
-        return Assertion(query=query, predicates=predicates, index=index, where=self.at(path))
-
-    def read_inline(self, kind: str, value: Any, path: PathKey, scope: _Scope) -> list[Predicate]:
-        if isinstance(value, dict):
-            return self.read_predicates(value, path, kind, scope)
-        if kind == "duration":
-            self.error(path, "duration needs a comparison", "e.g. duration: {lt: 800ms}")
-            return []
-        if kind == "status":
-            for index, item in enumerate(value if isinstance(value, list) else [value]):
-                if isinstance(item, str) and not re.fullmatch(r"[1-5]xx", item):
-                    self.error(path + (index,) if isinstance(value, list) else path,
-                               f"'{item}' is not a status; write a code (200) or a class (2xx)")
-                    return []
-            return [Predicate("in" if isinstance(value, list) else "eq", value, self.at(path))]
-        self.templates(value, path, scope)
-        return [Predicate("eq", value, self.at(path))]
-
-    def read_predicates(self, raw: dict[str, Any], path: PathKey, kind: str, scope: _Scope) -> list[Predicate]:
-        found = []
-        for op, value in raw.items():
-            where_path = path + (op,)
-            if op not in PREDICATES:
-                continue  # the schema reported the unknown key
-            if kind in ("duration", "size") and op not in _NUMBER_PREDICATES:
-                self.error(where_path, f"'{op}' does not apply to {kind}, which is a number"
-                           + (" of milliseconds" if kind == "duration" else " of bytes"),
-                           "compare it: eq, ne, gt, gte, lt, lte or in, e.g. {lt: 800ms}"
-                           if kind == "duration" else "compare it: eq, ne, gt, gte, lt, lte or in, e.g. {lt: 1000}",
-                           key=True)
-                continue
-            if kind in ("duration",) and op in _NUMERIC_PREDICATES + ("eq", "ne"):
-                try:
-                    value = parse_milliseconds(value)
-                except ValueError as exc:
-                    self.error(where_path, str(exc))
-                    continue
-            elif op in ("matches", "not_matches"):
-                if not self.check_regex(value, where_path):
-                    continue
-            elif op == "length":
-                if isinstance(value, dict):
-                    value = self.read_predicates(value, where_path, "length", scope)
-            elif op == "schema":
-                value = self.read_json_schema(value, where_path)
-                if value is None:
-                    continue
-            else:
-                self.templates(value, where_path, scope)
-            found.append(Predicate(op, value, self.at(where_path)))
-        if not raw:
-            self.error(path, f"no predicate given for {kind}", "e.g. {eq: 1}, {exists: true}, {lt: 800ms}")
-        return found
-
-    def read_json_schema(self, value: Any, path: PathKey) -> dict[str, Any] | None:
-        if isinstance(value, str):
-            schema_path = self.base_dir / value
-            if not schema_path.is_file():
-                self.error(path, f"schema file '{value}' not found", f"looked for {schema_path.resolve()}")
-                return None
-            try:
-                text = schema_path.read_text(encoding="utf-8")
-                value = json.loads(text) if schema_path.suffix == ".json" else yaml.safe_load(text)
-            except json.JSONDecodeError as exc:
-                self.error(path, f"cannot read schema file {schema_path.name}:{exc.lineno}:{exc.colno}: "
-                           f"invalid JSON: {exc.msg}")
-                return None
-            except yaml.MarkedYAMLError as exc:
-                problem = yaml_syntax_diagnostic(exc, text, schema_path.name)
-                self.error(path, f"cannot read schema file {problem.where}: {problem.message}", problem.help)
-                return None
-            except (OSError, ValueError, yaml.YAMLError) as exc:
-                self.error(path, f"cannot read schema file '{schema_path.name}': {exc}")
-                return None
-        if not isinstance(value, dict):
-            self.error(path, "schema: must be a JSON Schema object or a path to one")
-            return None
-        try:
-            Draft7Validator.check_schema(value)
-        except SchemaError as exc:
-            self.error(path + tuple(exc.path), f"invalid JSON Schema: {exc.message}")
-            return None
-        return value
-
-
-class _CsvLineError(Exception):
-    """A CSV line the csv module cannot read, with its line number."""
-
-    def __init__(self, message: str, line: int):
-        self.line = line
-        super().__init__(message)
-
-
-def _read_csv(path: Path, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    """The rows of a CSV file and the line each row starts on."""
-    rows: list[list[str]] = []
-    starts: list[int] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        previous = 0
-        try:
-            for row in reader:
-                rows.append(row)
-                starts.append(previous + 1)
-                previous = reader.line_num
-        except csv.Error as exc:
-            raise _CsvLineError(str(exc), previous + 1) from None
-    return rows, starts
-
-
-_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
-
-
-def _literal_segments(text: str) -> list[tuple[int, str]]:
-    """The parts of `text` outside `{{ ... }}`, each with its offset."""
-    segments, position = [], 0
-    for match in _EXPRESSION.finditer(text):
-        segments.append((position, text[position:match.start()]))
-        position = match.end()
-    segments.append((position, text[position:]))
-    return [(start, part) for start, part in segments if part]
-
-
-@lru_cache(maxsize=4096)
-def _parse_cached(text: str) -> Any:
-    """Specs repeat the same templates ("Bearer {{ token }}"): parse each distinct one once."""
-    return parse_template(text)
-
-
 def _all_named(steps: list[Step]) -> list[Any]:
     return [step for step in iter_steps(steps) if isinstance(step, (RequestStep, GroupStep))]
 
@@ -842,37 +337,6 @@ def _collect_captures(raw_steps: list[Any], path: PathKey, doc: YamlDocument,
                 into.setdefault(str(cap_name), (name, doc.location(step_path)[0].line))
         if isinstance(raw.get("steps"), list):
             _collect_captures(raw["steps"], step_path + ("steps",), doc, into)
-
-
-def _apply_environment(doc: YamlDocument, name: str) -> Diagnostic | None:
-    """Merge `environments.NAME` over the top level, carrying source positions along."""
-    data = doc.data
-    environments = data.get("environments") if isinstance(data.get("environments"), dict) else {}
-    if name not in environments:
-        choices = sorted(environments)
-        hint = _suggest(name, choices)
-        return Diagnostic(doc.location(("environments",), key=True)[0] if choices else Location(doc.file, 1, 1),
-                          f"no environment named '{name}'",
-                          f"did you mean '{hint}'?" if hint else
-                          (f"environments in this file: {', '.join(choices)}" if choices
-                           else "add an environments: section to the spec"))
-    prefix: PathKey = ("environments", name)
-
-    def merge(target: dict[str, Any], overlay: dict[str, Any], path: PathKey) -> None:
-        for key, value in overlay.items():
-            here = path + (key,)
-            for table in (doc.values, doc.keys, doc.quoted):
-                for known in [p for p in table if p[: len(prefix) + len(here)] == prefix + here]:
-                    table[here + known[len(prefix) + len(here):]] = table[known]  # type: ignore[index]
-            if isinstance(value, dict) and isinstance(target.get(key), dict) and key != "load":
-                merge(target[key], value, here)
-            else:
-                target[key] = value
-
-    overlay = environments[name]
-    if isinstance(overlay, dict):  # keys an environment may not set were reported by the schema
-        merge(data, {k: v for k, v in overlay.items() if k in _ENVIRONMENT_KEYS}, ())
-    return None
 
 
 def _gc_paused(function: Callable[..., Spec]) -> Callable[..., Spec]:
@@ -906,28 +370,12 @@ def load_spec_text(
     spec is read once more with each other environment applied, and the problems found inside
     that environment's block are reported too."""
     spec, problems, doc = _load(text, file, base_dir, environment, variables)
-    for name, (first, last) in _environment_blocks(doc, environment).items():
+    for name, (first, last) in environment_blocks(doc, environment).items():
         _, found, _ = _load(text, file, base_dir, name, variables)
         problems += [p for p in found if p.where.file == file and first <= p.where.line <= last]
     if problems or spec is None:
         raise SpecError(file, _dedupe(problems), text)
     return spec
-
-
-def _environment_blocks(doc: YamlDocument, selected: str | None) -> dict[str, tuple[int, int]]:
-    """The line span of every environment block other than `selected`, by name."""
-    environments = doc.data.get("environments") if isinstance(doc.data, dict) else None
-    if not isinstance(environments, dict):
-        return {}
-    spans = {}
-    for name, block in environments.items():
-        node = doc.values.get(("environments", name))
-        if name == selected or not isinstance(name, str) or not isinstance(block, dict) or not block or node is None:
-            continue
-        key = doc.keys.get(("environments", name))
-        first = (key or node).start_mark.line + 1
-        spans[name] = (first, node.end_mark.line + (0 if node.end_mark.column == 0 else 1))
-    return spans
 
 
 def _load(text: str, file: str, base_dir: Path | None, environment: str | None,
@@ -945,7 +393,7 @@ def _load(text: str, file: str, base_dir: Path | None, environment: str | None,
     if doc.diagnostics and not isinstance(doc.data, dict):
         return None, list(doc.diagnostics), doc
     if environment:
-        problem = _apply_environment(doc, environment)
+        problem = apply_environment(doc, environment)
         if problem:
             doc.diagnostics.append(problem)
     problems = list(doc.diagnostics)
