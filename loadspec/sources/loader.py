@@ -69,6 +69,8 @@ class _Reader(ResponseReader, PoolReader):
         for name, value in variables.items():
             self.templates(value, ("variables", name), variable_scope)
             variable_scope.names.add(name)
+            if not (isinstance(value, str) and "{{" in value):
+                variable_scope.values[name] = value
         defaults = self.read_defaults(self.mapping(data.get("defaults")))
         base = set(variables) | self.pool_names | set(BUILTIN_VARIABLES)
         self.check_name_clashes(variables)

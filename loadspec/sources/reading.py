@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Diagnostic, TemplateError
-from ..lang.templates import BUILTIN_FUNCTIONS, call_help, check_call, parse_template
+from ..lang.templates import BUILTIN_FUNCTIONS, FUNCTIONS, Call, Ref, RenderError, call_help, check_call, parse_template
 from ..lang.text import did_you_mean
 from ..lang.units import parse_duration, parse_think_time
 from ..lang.values import Problem, check_header_name, check_header_text, check_url_base
@@ -31,6 +31,7 @@ class Scope:
     def __init__(self, names: set[str], later: dict[str, tuple[str, int]]):
         self.names = set(names)
         self.later = later
+        self.values: dict[str, Any] = {}  # names whose value is known when the file loads (variables:)
 
     def child(self, extra: set[str] | None = None) -> Scope:
         return Scope(self.names | (extra or set()), self.later)
@@ -170,8 +171,24 @@ class ReaderBase:
                                   "built-ins: uuid(), random_int(a, b), random_string(n), "
                                   "random_choice(list), now(), timestamp()",
                                   len(expr.name))  # type: ignore[union-attr]
+                else:
+                    self.check_known_arguments(expr, path, scope)  # type: ignore[arg-type]
         for ref in parsed.refs():
             self.check_ref(ref, path, scope)
+
+    def check_known_arguments(self, call: Call, path: PathKey, scope: Scope) -> None:
+        """A built-in whose arguments are variables with values known now (a `variables:` entry
+        used by a later one) is checked with those values: it would fail for every user."""
+        refs = [arg for arg in call.args if isinstance(arg, Ref)]
+        if not refs or not all(len(ref.path) == 1 and ref.root in scope.values for ref in refs):
+            return
+        values = [scope.values[arg.root] if isinstance(arg, Ref) else arg for arg in call.args]
+        try:
+            FUNCTIONS[call.name].check(*values)
+        except RenderError as exc:
+            names = ", ".join(f"'{ref.root}'" for ref in refs)
+            self.error_at(self.doc.inner_location(path, call.offset), f"{exc} (from {names} in variables:)",
+                          call_help(call.name), len(call.name))
 
     def check_ref(self, ref: Any, path: PathKey, scope: Scope) -> None:
         where = self.doc.inner_location(path, ref.offset)

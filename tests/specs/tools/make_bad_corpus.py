@@ -771,6 +771,13 @@ case("misc_step_two_methods", "A step with get and post.",
 case("misc_step_no_method", "A step with only a name and headers.",
      steps("- ⟨name: list\n  headers: {Accept: text/html}\n"), "needs exactly one method key")
 
+case("builtin_argument_from_variable", "A built-in's argument is a variable whose value it cannot use.",
+     HOST + 'variables:\n  length: twelve\n  code: "{{ ⟨random_string(length) }}"\nscenarios:\n  - name: s\n    steps:\n      - get: /x\n',
+     "needs whole numbers | 'twelve' | from 'length' in variables")
+case("builtin_bounds_from_variables", "random_int's bounds come from variables, in the wrong order.",
+     HOST + 'variables:\n  low: 10\n  high: 1\n  page: "{{ ⟨random_int(low, high) }}"\nscenarios:\n  - name: s\n    steps:\n      - get: /x\n',
+     "random_int(10, 1) | low bound is above")
+
 
 _ELSEWHERE = re.compile(r"^(?P<where>(?:\S+:)?\d+:\d+) (?P<phrases>.+)$")
 
