@@ -41,6 +41,10 @@ SUBPROCESS_FILES = {
     "44_csv_ragged_row.yaml",
     "61_unknown_environment.yaml",
     "66_top_level_list.yaml",
+    "100_yaml_alias_bomb.yaml",
+    "102_yaml_deep_nesting.yaml",
+    "103_yaml_unknown_tag.yaml",
+    "116_host_no_scheme.yaml",
 } | {path.name for path in CORPUS if path.name.startswith("multi_")}
 
 _EXPECT = re.compile(r"^#\s*expect:\s*(?:(?P<file>[^\s:]+):)?(?P<line>\d+):(?P<col>\d+)\s+(?P<phrases>.+?)\s*$")
