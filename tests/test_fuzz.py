@@ -37,7 +37,7 @@ GOOD = sorted((ROOT / "tests" / "specs" / "good").glob("*.yaml")) + sorted((ROOT
 HAR = ROOT / "tests" / "harapp" / "recordings" / "session.har"
 LIMIT_SECONDS = 5
 
-FUZZ = settings(max_examples=200, derandomize=True, deadline=None, database=None,
+FUZZ = settings(max_examples=150, derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
 
