@@ -248,6 +248,8 @@ def _random_mapping(data: Any, seed: int) -> dict[str, Any]:
     "a: &a [*a]\n",
     "name: !foo bar\n",
     "x: !!python/object:os.system ls\n",
+    "version: !!int \nname: shop\n",
+    "a: !!float\n",
     "host: " + "9" * 5000 + "\n",
 ])
 def test_hostile_yaml_is_refused_quickly_with_a_position(text: str) -> None:

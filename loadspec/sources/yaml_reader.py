@@ -196,7 +196,7 @@ class _Builder:
             return int(text)
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, IndexError, KeyError, AttributeError):
             short = text if len(text) <= 30 else text[:29] + "…"
             self.error(node, f"'{short}' cannot be read as {tag.rsplit(':', 1)[-1]}",
                        "remove the !! tag, or quote the value to keep it as text")
