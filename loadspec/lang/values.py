@@ -156,3 +156,7 @@ def _describe(char: str) -> str:
 
 def _short(text: str) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
+
+
+__all__ = ["Problem", "check_delimiter", "check_header_name", "check_header_text", "check_regex_limits",
+           "check_url_base"]

@@ -104,3 +104,6 @@ def _read_csv(path: Path, delimiter: str) -> tuple[list[list[str]], list[int]]:
         except csv.Error as exc:
             raise _CsvLineError(str(exc), previous + 1) from None
     return rows, starts
+
+
+__all__ = ["PoolReader"]

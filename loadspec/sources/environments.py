@@ -62,3 +62,6 @@ def environment_blocks(doc: YamlDocument, selected: str | None) -> dict[str, tup
         first = (key or node).start_mark.line + 1
         spans[name] = (first, node.end_mark.line + (0 if node.end_mark.column == 0 else 1))
     return spans
+
+
+__all__ = ["ENVIRONMENT_KEYS", "apply_environment", "environment_blocks"]

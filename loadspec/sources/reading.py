@@ -238,3 +238,6 @@ def _literal_segments(text: str) -> list[tuple[int, str]]:
 def parse_cached(text: str) -> Any:
     """Specs repeat the same templates ("Bearer {{ token }}"): parse each distinct one once."""
     return parse_template(text)
+
+
+__all__ = ["ReaderBase", "Scope", "parse_cached", "suggest"]

@@ -238,3 +238,6 @@ class ResponseReader(ReaderBase):
             self.error(path + tuple(exc.path), f"invalid JSON Schema: {exc.message}")
             return None
         return value
+
+
+__all__ = ["ResponseReader"]
