@@ -21,6 +21,12 @@ THRESHOLD_METRICS: tuple[str, ...] = (
 )
 TIME_METRICS = frozenset({"avg", "med", "min", "max"})
 RATE_METRICS = frozenset({"error_rate", "assert_pass_rate"})
+#: Names people use for a metric loadspec calls otherwise.
+_METRIC_SYNONYMS = {
+    "failure_rate": "error_rate", "fail_rate": "error_rate", "fail_ratio": "error_rate", "errors": "error_rate",
+    "average": "avg", "mean": "avg", "median": "med", "latency": "p95", "response_time": "p95",
+    "throughput": "rps", "count": "requests", "pass_rate": "assert_pass_rate", "checks": "assert_pass_rate",
+}
 _THRESHOLD = re.compile(
     r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_.]*)\s*(?P<op><=|>=|==|!=|<|>|=)?\s*"
     r"(?P<number>[0-9]+(?:\.[0-9]+)?)?\s*(?P<unit>[A-Za-z%]+)?\s*$"
@@ -97,7 +103,8 @@ def parse_threshold(text: str) -> ParsedThreshold:
         if not 0 < percentile <= 100:
             raise ValueError(f"percentile {metric} must be between p0 and p100")
     elif metric not in THRESHOLD_METRICS:
-        close = difflib.get_close_matches(metric, THRESHOLD_METRICS + ("p95", "p99"), n=1)
+        close = [_METRIC_SYNONYMS[metric]] if metric in _METRIC_SYNONYMS else \
+            difflib.get_close_matches(metric, THRESHOLD_METRICS + ("p95", "p99"), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise ValueError(f"unknown threshold metric '{metric}'{hint} (metrics: avg, med, min, max, "
                          "pNN, error_rate, rps, requests, assert_pass_rate)")
