@@ -95,6 +95,16 @@ def worker_options(options: RunOptions, *, host: str | None, iterations: int | N
 
 def execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: list[Monitor], *,
             env: Mapping[str, str]) -> RunOutcome:
+    """The spec's `before:` steps, the run (`_execute`), then its `after:` steps: the hooks run once,
+    in this process, also when the users run on workers (which get what `before:` captured)."""
+    from .engine.hooks import run_after, run_before
+
+    hooks = run_before(test)
+    return run_after(test, _execute(test, plan, options, monitors, env=env), hooks)
+
+
+def _execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: list[Monitor], *,
+             env: Mapping[str, str]) -> RunOutcome:
     """Run the compiled test here (one process) or on Locust's master/worker engine; `env` is the
     environment `test` was compiled with (the workers of a distributed run rebuild the test)."""
     progress = None if options.quiet else sys.stderr
@@ -153,8 +163,10 @@ def run_command(options: RunOptions) -> int:
 def debug_command(options: RunOptions) -> int:
     """One user per scenario, one iteration, every request and check printed."""
     from .engine.debug import run_debug
+    from .engine.hooks import run_before
 
     test, _ = prepare(options)
+    run_before(test)  # so the users see what before: captures
     return run_debug(test, sys.stdout)
 
 
