@@ -30,7 +30,7 @@ from locust.runners import MasterRunner, Runner, WorkerRunner
 from .engine.arrival import arm_process, serve_arrivals
 from .engine.compiler import CompiledTest, compile_spec
 from .engine.distributed import attach_worker, serve_rows
-from .engine.hooks import share_before_values
+from .engine.hooks import attach_hooks, share_before_values
 from .engine.runner import StagesShape, end_reason
 from .errors import LoadspecError, SpecError
 from .model import Spec
@@ -142,6 +142,7 @@ def _stages_shape(spec: Spec) -> type:
 def _on_init(test: CompiledTest, environment: Environment, runner: Runner | None = None, **_: Any) -> None:
     if runner is not None:
         arm_process(runner, test)
+        attach_hooks(runner, test)
     if isinstance(runner, WorkerRunner):
         attach_worker(runner, test)
         return

@@ -10,9 +10,11 @@ captures becomes a variable of every user (`CompiledTest.variables`) and of `aft
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from locust.env import Environment
+from locust.runners import MasterRunner, Runner, WorkerRunner
 
 from ..errors import RunError
 from ..lang.templates import CompiledValue
@@ -100,6 +102,49 @@ def run_after(test: CompiledTest, outcome: Any, env: Environment | None) -> Any:
     return outcome
 
 
+SHARED_MESSAGE = "loadspec_before_values"
+logger = logging.getLogger("loadspec")
+
+
+def attach_hooks(runner: Runner, test: CompiledTest) -> None:
+    """For a plain Locust run of a generated locustfile: the local or master process runs `before:`
+    at test start (before Locust starts users) and sends what it captured to the workers; it runs
+    `after:` at test stop. A failing before step stops the run."""
+    if isinstance(runner, WorkerRunner):
+        runner.register_message(SHARED_MESSAGE, lambda environment, msg, **_: share_before_values(test, msg.data))
+        return
+    if not test.hooks:
+        return
+    state: dict[str, Any] = {}
+    env = runner.environment
+
+    def on_start(environment: Environment, **_: Any) -> None:
+        if environment is not env:
+            return
+        for cls in test.hooks.values():  # Locust's --host reaches the users only as it starts them
+            cls.host = env.host or cls.host
+        try:
+            state["hooks"] = run_before(test)
+        except RunError as exc:
+            logger.error("loadspec: %s", exc)
+            test.run_log.stop_reason = str(exc)
+            return
+        if isinstance(runner, MasterRunner):
+            for worker in runner.clients.ready + runner.clients.running + runner.clients.spawning:
+                runner.send_message(SHARED_MESSAGE, test.shared, client_id=worker.id)
+        merge_stats(env.stats, state["hooks"].stats)
+        state["hooks"].stats.clear_all()
+
+    def on_stop(environment: Environment, **_: Any) -> None:
+        hooks = state.pop("hooks", None)
+        if environment is env and hooks is not None and "after" in test.hooks:
+            _run_hook(test, "after", hooks)
+            merge_stats(env.stats, hooks.stats)
+
+    env.events.test_start.add_listener(on_start)
+    env.events.test_stop.add_listener(on_stop)
+
+
 def merge_stats(into: Any, extra: Any) -> None:
     """Add the entries and errors of one Locust `RequestStats` to another."""
     for entry in extra.entries.values():
@@ -113,4 +158,4 @@ def merge_stats(into: Any, extra: Any) -> None:
             into.errors[key] = error
 
 
-__all__ = ["merge_stats", "run_after", "run_before", "share_before_values"]
+__all__ = ["SHARED_MESSAGE", "attach_hooks", "merge_stats", "run_after", "run_before", "share_before_values"]
