@@ -93,8 +93,8 @@ def plan_open(load: Load, *, users: int | None = None, spawn_rate: float | None 
     first = start or next((s.rate for s in stages if s.rate), 0.0) or 1.0
     up_front = users if users is not None else (load.users if load.users is not None
                                                   else min(max_users, max(1, math.ceil(first))))
-    if up_front < 0:
-        raise UsageError("--users must be 0 or more")
+    if up_front < 1:
+        raise UsageError("the open model starts at least 1 user up front (-u 1 or more)")
     return LoadPlan(users=up_front, spawn_rate=float(max(up_front, 1)), duration=total, rate=start if not stages
                     else load.rate, rate_stages=stages, max_users=max(max_users, up_front))
 

@@ -202,6 +202,8 @@ def read_open_load(reader: Any, raw: dict[str, Any], load: Load) -> Load:
     if load.max_users is None:
         reader.error(("load",), "the open model needs max_users: the most users that may run iterations "
                      "at the same time", "e.g. load: {rate: 20/s, duration: 1m, max_users: 50}", key=True)
+    elif load.users is not None and load.users < 1:
+        reader.error(("load", "users"), "the open model starts at least 1 user up front", key=True)
     elif load.users is not None and load.users > load.max_users:
         reader.error(("load", "users"), f"users ({load.users}) are started up front and cannot exceed "
                      f"max_users ({load.max_users})", key=True)
