@@ -239,3 +239,38 @@ def test_builtins_compute_what_their_names_say():
     for name in ("base64", "base64_decode", "url_encode", "sha256", "hmac_sha256", "basic_auth", "int", "float",
                  "str", "json", "lower", "upper", "random_email"):
         assert name in FUNCTIONS
+
+
+def test_an_exported_locustfile_carries_extensions_and_runs_the_hooks_once(tmp_path, recording_server):
+    """`loadspec export` bundles the extension file; plain `locust -f` runs before: and after: once."""
+    import subprocess
+    import sys
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "helpers.py").write_text(textwrap.dedent(HELPERS))
+    spec = write(tmp_path, SIGNED.replace("load: {users: 2, spawn_rate: 50, iterations: 2}", """
+    load: {users: 2, spawn_rate: 50, iterations: 2}
+    before:
+      - post: /login
+        capture: {tenant: {json: token}}
+    after:
+      - delete: /items/{{ tenant }}
+    """).replace("X-Check:", "X-Tenant: \"{{ tenant }}\"\n              X-Check:"))
+    target = tmp_path / "elsewhere" / "exported_locustfile.py"
+    target.parent.mkdir()
+    done = subprocess.run([sys.executable, "-m", "loadspec", "export", str(spec), "-o", str(target)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    locust = str(Path(sys.executable).parent / "locust")
+    run = subprocess.run([locust, "-f", target.name, "--headless", "-u", "2", "-r", "50", "-t", "30s",
+                          "--host", recording_server.url, "--only-summary", "--loglevel", "WARNING"],
+                         capture_output=True, text=True, timeout=90, cwd=target.parent)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(recording_server.tokens) == 1
+    received = recording_server.matching("POST", "/echo")
+    assert len(received) == 4  # the users' iterations ended the run, not -t
+    expected = hmac.new(b"k3y", b'{"order": 42}', hashlib.sha256).hexdigest()
+    assert {r.headers["x-signature"] for r in received} == {expected}
+    assert {r.headers["x-tenant"] for r in received} == set(recording_server.tokens)
+    assert [r.path for r in recording_server.matching("DELETE", "/items/")] == [f"/items/{recording_server.tokens[0]}"]
