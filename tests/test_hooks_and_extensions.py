@@ -1,4 +1,5 @@
-"""Test hooks (`before:` / `after:`), template built-ins, extensions and step tags, judged by what
+"""Test hooks (`before:` / `after:`), template built-ins, extensions, step tags (and the JMESPath
+hint for dashed keys), judged by what
 the recording server on 127.0.0.1 received.
 
 `before:` logs in once (the server hands out one fresh token per login, so it counts the logins),
@@ -274,3 +275,19 @@ def test_an_exported_locustfile_carries_extensions_and_runs_the_hooks_once(tmp_p
     assert {r.headers["x-signature"] for r in received} == {expected}
     assert {r.headers["x-tenant"] for r in received} == set(recording_server.tokens)
     assert [r.path for r in recording_server.matching("DELETE", "/items/")] == [f"/items/{recording_server.tokens[0]}"]
+
+
+def test_a_dashed_jmespath_key_gets_the_quoted_expression_to_write(tmp_path, cli):
+    spec = write(tmp_path, """
+        scenarios:
+          - name: s
+            steps:
+              - get: /items
+                capture:
+                  key: {json: headers.X-Api-Key}
+        """)
+    result = cli("validate", str(spec), summary=False)
+    assert result.code == 2
+    assert """json: 'headers."X-Api-Key"'""" in result.err
+    fixed = write(tmp_path, spec.read_text().replace("headers.X-Api-Key", """'headers."X-Api-Key"'"""))
+    assert cli("validate", str(fixed), summary=False).code == 0
