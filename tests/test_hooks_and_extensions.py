@@ -1,6 +1,5 @@
 """Test hooks (`before:` / `after:`), template built-ins, extensions, step tags (and the JMESPath
-hint for dashed keys), judged by what
-the recording server on 127.0.0.1 received.
+hint for dashed keys), judged by what the recording server on 127.0.0.1 received.
 
 `before:` logs in once (the server hands out one fresh token per login, so it counts the logins),
 every user sends that token, and `after:` deletes it once; locally and with two worker processes.
