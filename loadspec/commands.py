@@ -74,6 +74,8 @@ def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[
     plan = (profile_plan(options.profile, spec.load, **overrides) if options.profile
             else plan_load(spec.load, **overrides))
     plan.pacing = options.pacing
+    if plan.is_open and plan.pacing is not None:
+        raise UsageError("--pacing applies to the closed model; this spec sets an arrival rate (load.rate)")
     if env is None:
         env = environment_of(options)
     iterations = plan.iterations
