@@ -84,6 +84,17 @@ def test_a_starved_max_users_drops_iterations_and_counts_them(tmp_path, recordin
     assert check["metric"] == "dropped_iterations" and check["actual"] == iterations["dropped"]
 
 
+def test_dropped_iterations_can_abort_the_run(tmp_path, recording_server, cli):
+    spec = write(tmp_path, SLOW.format(load="{rate: 20/s, duration: 20s, max_users: 1}") + """
+    thresholds:
+      - {check: dropped_iterations < 5, abort_on_fail: true}
+    """)
+    result = cli("run", str(spec), "--host", recording_server.url, "-q")
+    assert result.code == 4, result.text
+    assert result.summary["iterations"]["dropped"] >= 5
+    assert settled_count(recording_server, "/slow") < 40  # 400 were planned: the run stopped early
+
+
 def test_rate_stages_ramp_the_arrival_rate(tmp_path, recording_server, cli):
     spec = write(tmp_path, """
         load:
