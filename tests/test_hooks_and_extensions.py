@@ -173,6 +173,8 @@ def test_a_broken_extension_is_a_load_time_error(tmp_path, cli, helpers, where, 
     result = cli("validate", str(spec), summary=False)
     assert result.code == 2, result.text
     assert message in result.err and where in result.err, result.err
+    if helpers is not None:  # the quoted line is the extension's own
+        assert f"1 | {helpers.splitlines()[0]}" in result.err, result.err
 
 
 def test_template_calls_are_checked_against_builtins_and_extensions(tmp_path, cli):
