@@ -82,6 +82,9 @@ def locust_users(
     except LoadspecError as exc:
         _exit(f"error: {exc}")
     events.init.add_listener(partial(_on_init, test=test))
+    # Loading and compiling blocked the gevent loop while Locust imports this file; without this,
+    # the loop's cached clock is that old and Locust's -t timer (spawned next) fires that much early.
+    gevent.get_hub().loop.update_now()
     found: dict[str, type] = {cls.__name__: cls for cls in test.user_classes}
     if spec.load.stages and not spec.load.is_open:  # rate stages are the gate's schedule, not a shape
         found["LoadspecStages"] = _stages_shape(spec)
