@@ -22,6 +22,7 @@ from ..lang.templates import CompiledValue, EnvLookup, compile_value
 from ..lang.text import identifier, unique_name
 from ..model import Body, GroupStep, RequestStep, Scenario, Spec, Step, ThinkTime, UploadFile
 from ..results.runlog import RunLog
+from ..sources.features import extension_builtins
 from .pools import PoolCursor
 from .steps import (
     DEFAULT_TIMEOUT,
@@ -145,6 +146,10 @@ class CompiledTest:
     variables: list[tuple[str, CompiledValue]]
     run_log: RunLog = field(default_factory=RunLog)
     user_ids: Any = field(default_factory=lambda: itertools.count(1))
+    #: `before` / `after` as user classes of their own (never spawned by Locust; see engine/hooks.py)
+    hooks: dict[str, type] = field(default_factory=dict)
+    #: what `before:` captured, by name (every user's variables; shipped to distributed workers)
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 def _class_name(name: str, taken: set[str]) -> str:
@@ -161,7 +166,7 @@ def compile_spec(
     pacing: float | None = None,
 ) -> CompiledTest:
     """Turn `spec` into Locust user classes. Raises CompileError (e.g. env variables missing)."""
-    lookup = EnvLookup(env)
+    lookup = EnvLookup(env, extension_builtins(spec.extensions))
     kind = client or spec.client
     try:
         resolved_host = compile_value(host or spec.host or "", lookup)
@@ -171,6 +176,8 @@ def compile_spec(
             (scenario, compiler.steps(scenario.setup), compiler.steps(scenario.steps))
             for scenario in spec.scenarios
         ]
+        hooks = [(Scenario(name=name, steps=steps), compiler.steps(steps))
+                 for name, steps in (("before", spec.before), ("after", spec.after)) if steps]
     except TemplateError as exc:
         raise CompileError(f"template error: {exc}") from None
     if lookup.missing:
@@ -188,6 +195,9 @@ def compile_spec(
     for scenario, setup, steps in compiled_scenarios:
         name = _class_name(scenario.name, taken)
         test.user_classes.append(_make_user_class(test, name, scenario, setup, steps, kind, iterations, pacing))
+    for scenario, steps in hooks:
+        test.hooks[scenario.name] = _make_user_class(test, f"Loadspec{scenario.name.title()}", scenario, [], steps,
+                                                     kind, None, None)
     return test
 
 

@@ -207,6 +207,7 @@ class LoadspecUser:
     scenario_steps: list[Runnable] = []
     iterations: int | None = None
     tracer: Tracer | None = None
+    gate: Any = None  # the open model's RateGate (arrival.py): one token per iteration
     environment: Any
     client: Any
 
@@ -271,6 +272,8 @@ class LoadspecUser:
             if outcome != CONTINUE:
                 return  # setup failed: try it again next iteration
             self.setup_done = True
+        if self.gate is not None:
+            self.gate.take()
         self.take_rows("iteration")
         if run_steps(self.scenario_steps, self, variables) == STOP_USER:
             raise StopUser()

@@ -166,6 +166,19 @@ def _walk(node: Any, expression: str) -> tuple[int, str, str | None] | None:
     return None
 
 
+_DASHED = re.compile(r'(?<!["\w])([A-Za-z_][\w]*(?:-[\w]+)+)(?!["\w])')
+
+
+def _dashed_key_hint(expression: str) -> str:
+    """How to write a key with a dash: double quotes inside the expression, and the whole
+    expression in single quotes in YAML, e.g. json: 'headers."X-Api-Key"'."""
+    fixed = _DASHED.sub(lambda m: f'"{m.group(1)}"', expression)
+    if fixed == expression:
+        return 'a key with a dash must be quoted inside the expression: json: \'headers."Content-Type"\''
+    return (f"a key with a dash must be quoted inside the expression, and the expression in YAML: "
+            f"json: '{fixed}'")
+
+
 @lru_cache(maxsize=4096)
 def check_jmespath(expression: str) -> tuple[int, str, str | None] | None:
     """(offset, message, help) for the first problem in `expression`, or None when it is fine."""
@@ -187,8 +200,8 @@ def check_jmespath(expression: str) -> tuple[int, str, str | None] | None:
             hint = "JMESPath has no '$' root: write data.id, not $.data.id"
         elif token is not None and str(token).lstrip("-").replace(".", "").isdigit():
             hint = f"number literals need backticks in JMESPath: `{token}`"
-        elif "-" in expression[offset:offset + 1]:
-            hint = 'a key with a dash must be quoted: "content-type"'
+        elif "-" in expression[offset:offset + 1] or re.search(r"\w-\w", expression):
+            hint = _dashed_key_hint(expression)
         return min(offset, len(expression)), message, hint
     tree = parsed.parsed
     stripped = expression.strip()

@@ -11,10 +11,15 @@ they run and raise `RenderError`, which fails the step, never the user.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import random
 import re
 import string
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -115,6 +120,27 @@ def _no_check(*args: Any, literal: bool = False) -> None:
     return None
 
 
+def _bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else to_text(value).encode("utf-8")
+
+
+def _b64decode(value: Any) -> str:
+    text = to_text(value).strip()
+    data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None)
+    return data.decode("utf-8", "replace")
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, str):
+        text = value.strip()
+        return int(float(text)) if re.fullmatch(r"-?[0-9]+\.0*", text) else int(text)
+    return int(value)
+
+
+def _random_email(domain: Any = "example.com") -> str:
+    return f"user.{_random_string(10)}@{to_text(domain) or 'example.com'}"
+
+
 @dataclass(frozen=True)
 class Builtin:
     """A template function: what it computes, how many arguments it takes, and `check(*args,
@@ -143,6 +169,32 @@ FUNCTIONS: dict[str, Builtin] = {
     "now": Builtin(_now, 0, 1, _date_format,
                    "now() gives ISO 8601 time; now(format) takes a strftime text such as now('%Y-%m-%d')"),
     "timestamp": Builtin(lambda: int(time.time()), 0, 0),
+    "timestamp_ms": Builtin(lambda: int(time.time() * 1000), 0, 0),
+    "base64": Builtin(lambda value: base64.b64encode(_bytes(value)).decode("ascii"), 1, 1),
+    "base64url": Builtin(lambda value: base64.urlsafe_b64encode(_bytes(value)).decode("ascii").rstrip("="), 1, 1),
+    "base64_decode": Builtin(_b64decode, 1, 1),
+    "url_encode": Builtin(lambda value: urllib.parse.quote(to_text(value), safe=""), 1, 1),
+    "url_decode": Builtin(lambda value: urllib.parse.unquote(to_text(value)), 1, 1),
+    "md5": Builtin(lambda value: hashlib.md5(_bytes(value)).hexdigest(), 1, 1),  # noqa: S324 - a checksum, not security
+    "sha1": Builtin(lambda value: hashlib.sha1(_bytes(value)).hexdigest(), 1, 1),  # noqa: S324
+    "sha256": Builtin(lambda value: hashlib.sha256(_bytes(value)).hexdigest(), 1, 1),
+    "hmac_sha256": Builtin(lambda key, text: hmac.new(_bytes(key), _bytes(text), hashlib.sha256).hexdigest(), 2, 2),
+    "basic_auth": Builtin(lambda user, password: "Basic " + base64.b64encode(
+        _bytes(to_text(user) + ":" + to_text(password))).decode("ascii"), 2, 2),
+    "int": Builtin(_to_int, 1, 1),
+    "float": Builtin(lambda value: float(value), 1, 1),
+    "str": Builtin(lambda value: to_text(value), 1, 1),
+    "bool": Builtin(lambda value: value.strip().lower() in ("1", "true", "yes", "on")
+                    if isinstance(value, str) else bool(value), 1, 1),
+    "json": Builtin(lambda value: json.dumps(value, separators=(",", ":"), ensure_ascii=False), 1, 1),
+    "json_parse": Builtin(lambda value: json.loads(value) if isinstance(value, (str, bytes)) else value, 1, 1),
+    "lower": Builtin(lambda value: to_text(value).lower(), 1, 1),
+    "upper": Builtin(lambda value: to_text(value).upper(), 1, 1),
+    "trim": Builtin(lambda value: to_text(value).strip(), 1, 1),
+    "length": Builtin(lambda value: len(value) if value is not None else 0, 1, 1),
+    "random_email": Builtin(_random_email, 0, 1),
+    "random_uuid": Builtin(lambda: str(uuid.uuid4()), 0, 0),
+    "random_float": Builtin(lambda low, high: random.uniform(float(low), float(high)), 2, 2),
 }
 #: Built-in functions: name -> (min args, max args).
 BUILTIN_FUNCTIONS: dict[str, tuple[int, int]] = {name: (b.min_args, b.max_args) for name, b in FUNCTIONS.items()}
@@ -334,13 +386,13 @@ def parse_template(text: str) -> ParsedTemplate:
         pos = sc.pos
 
 
-def check_call(call: Call) -> str | None:
-    """A message if `call` names an unknown built-in, has the wrong number of arguments, or a
-    literal argument the built-in cannot use (arguments that are variables are checked when the
-    built-in runs)."""
-    if call.name not in FUNCTIONS:
+def check_call(call: Call, extensions: Mapping[str, Builtin] | None = None) -> str | None:
+    """A message if `call` names an unknown built-in (or extension function), has the wrong number of
+    arguments, or a literal argument the built-in cannot use (arguments that are variables are
+    checked when the built-in runs)."""
+    builtin = (extensions or {}).get(call.name) or FUNCTIONS.get(call.name)
+    if builtin is None:
         return f"unknown built-in '{call.name}()'"
-    builtin = FUNCTIONS[call.name]
     low, high = builtin.min_args, builtin.max_args
     if not low <= len(call.args) <= high:
         want = str(low) if low == high else f"{low} to {high}"
@@ -383,11 +435,13 @@ class CompiledValue:
 
 
 class EnvLookup:
-    """Resolves `env.NAME` at compile time and remembers every name that was missing."""
+    """Resolves `env.NAME` at compile time and remembers every name that was missing; carries the
+    spec's extension functions (`extensions:`), which templates may call like built-ins."""
 
-    def __init__(self, env: Mapping[str, str]):
+    def __init__(self, env: Mapping[str, str], functions: Mapping[str, Builtin] | None = None):
         self.env = env
         self.missing: list[str] = []
+        self.functions: Mapping[str, Builtin] = functions or {}
 
     def get(self, name: str) -> str:
         if name in self.env:
@@ -434,6 +488,19 @@ def _getter(ref: Ref, env: EnvLookup) -> Renderer | Any:
     return read_path
 
 
+def _guarded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function`, with any exception it raises turned into a RenderError naming it: a failing
+    built-in or extension function fails its step, never the user (and prints no traceback)."""
+    def call(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except RenderError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever an extension raises fails the step
+            raise RenderError(f"{name}() failed: {type(exc).__name__}: {exc}") from None
+    return call
+
+
 class _Constant:
     __slots__ = ("value",)
 
@@ -444,11 +511,11 @@ class _Constant:
 def _compile_expression(expr: Expression, env: EnvLookup) -> Renderer | _Constant:
     if isinstance(expr, Ref):
         return _getter(expr, env)
-    problem = check_call(expr)
+    problem = check_call(expr, env.functions)
     if problem:
         raise TemplateError(problem, expr.offset)
-    builtin = FUNCTIONS[expr.name]
-    function = builtin.function
+    builtin = env.functions.get(expr.name) or FUNCTIONS[expr.name]
+    function = _guarded(expr.name, builtin.function)
     missing_before = len(env.missing)
     args = [_argument(a, env) for a in expr.args]
     if all(isinstance(a, _Constant) for a in args):

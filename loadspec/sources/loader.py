@@ -41,6 +41,7 @@ from ..model import (
     UploadFile,
     iter_steps,
 )
+from . import features
 from .csvpools import PoolReader
 from .environments import apply_environment, environment_blocks
 from .reading import Scope, suggest
@@ -64,6 +65,8 @@ class _Reader(ResponseReader, PoolReader):
 
     def read(self, data: dict[str, Any], source: Path | None, environment: str | None) -> Spec:
         variables = self.mapping(data.get("variables"))
+        extensions = features.read_extensions(self, data.get("extensions"))
+        self.functions = features.extension_builtins(extensions)
         self.read_pools(self.mapping(data.get("data")))
         variable_scope = Scope(set(BUILTIN_VARIABLES), {})
         for name, value in variables.items():
@@ -74,6 +77,7 @@ class _Reader(ResponseReader, PoolReader):
         defaults = self.read_defaults(self.mapping(data.get("defaults")))
         base = set(variables) | self.pool_names | set(BUILTIN_VARIABLES)
         self.check_name_clashes(variables)
+        before, after = features.read_hooks(self, data, set(variables), base, Scope, _collect_captures)
         self.templates(data.get("host"), ("host",), Scope(set(variables) | {"env"}, {}))
         self.check_base(data.get("host"), ("host",))
         self.templates(defaults.headers, ("defaults", "headers"), Scope(base, {}))
@@ -98,6 +102,7 @@ class _Reader(ResponseReader, PoolReader):
             data=self.pools,
             load=self.read_load(self.mapping(data.get("load"))),
             client=data.get("client", "fast") if data.get("client") in ("fast", "requests") else "fast",
+            before=before, after=after, extensions=extensions,
             version=1,
             source=source,
             environment=environment,
@@ -134,15 +139,16 @@ class _Reader(ResponseReader, PoolReader):
         if stages and ("users" in raw or "duration" in raw):
             self.error(("load", "stages"), "use either stages or users/duration, not both", key=True,
                        help="stages already say how many users run for how long")
-        return Load(
+        return features.read_open_load(self, raw, Load(
             users=raw.get("users"), spawn_rate=raw.get("spawn_rate"),
             duration=self.duration(raw.get("duration"), ("load", "duration")),
             stages=stages, iterations=raw.get("iterations"),
             pacing=self.duration(raw.get("pacing"), ("load", "pacing")),
-        )
+        ))
 
     def read_thresholds(self, raw: list[Any], spec: Spec) -> list[Threshold]:
         step_names = {s.name for sc in spec.scenarios for s in _all_named(sc.setup + sc.steps)}
+        step_names |= {s.name for s in _all_named(spec.before + spec.after)}
         found = []
         for index, item in enumerate(raw):
             path: PathKey = ("thresholds", index)
@@ -165,8 +171,9 @@ class _Reader(ResponseReader, PoolReader):
                            f"did you mean '{hint}'?" if hint else
                            "thresholds filter by a step's name (or a group's)")
             delay = self.duration(options.get("delay_abort_eval"), path + ("delay_abort_eval",))
-            found.append(dataclasses.replace(threshold, step=step, delay_abort_eval=delay or 0.0,
-                                             abort_on_fail=bool(options.get("abort_on_fail", False))))
+            threshold = dataclasses.replace(threshold, step=step, delay_abort_eval=delay or 0.0,
+                                            abort_on_fail=bool(options.get("abort_on_fail", False)))
+            found.append(features.read_threshold_tags(self, options, path, threshold, spec))
         return found
 
     # --- scenarios and steps ------------------------------------------------------------------
@@ -226,12 +233,15 @@ class _Reader(ResponseReader, PoolReader):
 
     def read_control(self, raw: dict[str, Any], kind: str, path: PathKey, scope: Scope) -> Step:
         for key in raw:
-            if key not in ("loop", "group", "steps", "name"):
+            if key not in ("loop", "group", "steps", "name") and not (key == "tags" and kind == "group"):
                 self.error(path + (key,), f"'{key}' does not apply to a {kind} step", key=True,
                            help="put request options on the steps inside it")
         if kind == "group":
             body = self.read_steps(self.listing(raw.get("steps")), path + ("steps",), scope)
-            return GroupStep(name=str(raw.get("group")), steps=body, where=self.at(path))
+            group = GroupStep(name=str(raw.get("group")), steps=body, tags=features.read_tags(raw.get("tags")),
+                              where=self.at(path))
+            features.spread_group_tags(group)
+            return group
         loop = self.mapping(raw.get("loop"))
         if ("count" in loop) == ("over" in loop) and set(loop) <= {"count", "over", "as"}:
             self.error(path + ("loop",), "a loop takes either count: N or over: \"{{ list }}\"", key=True)
@@ -290,7 +300,8 @@ class _Reader(ResponseReader, PoolReader):
             think_time=self.think_time(raw.get("think_time"), path + ("think_time",)),
             captures=captures, assertions=assertions, when=when,
             probability=raw.get("probability") if isinstance(raw.get("probability"), (int, float)) else None,
-            on_fail=raw.get("on_fail", "stop_iteration"), where=self.at(path),
+            on_fail=raw.get("on_fail", "stop_iteration"), tags=features.read_tags(raw.get("tags")),
+            where=self.at(path),
         )
         scope.names.update(str(name) for name in self.mapping(raw.get("capture")))
         return step

@@ -47,6 +47,7 @@ class ReaderBase:
         self.problems: list[Diagnostic] = []
         self.pools: dict[str, DataPool] = {}
         self.pool_names: set[str] = set()
+        self.functions: dict[str, Any] = {}  # the spec's extension functions, as Builtins
 
     # --- reporting helpers ------------------------------------------------------------------
 
@@ -161,15 +162,15 @@ class ReaderBase:
             return
         for expr in parsed.expressions:
             if not hasattr(expr, "path"):
-                problem = check_call(expr)  # type: ignore[arg-type]
+                problem = check_call(expr, self.functions)  # type: ignore[arg-type]
                 if problem:
-                    known = expr.name in BUILTIN_FUNCTIONS  # type: ignore[union-attr]
-                    hint = None if known else suggest(expr.name, set(BUILTIN_FUNCTIONS))  # type: ignore[union-attr]
+                    known = expr.name in BUILTIN_FUNCTIONS or expr.name in self.functions  # type: ignore[union-attr]
+                    hint = None if known else suggest(expr.name, set(BUILTIN_FUNCTIONS) | set(self.functions))  # type: ignore[union-attr]
                     self.error_at(self.doc.inner_location(path, expr.offset), problem,
                                   f"did you mean '{hint}()'?" if hint else
                                   (known and call_help(expr.name)) or  # type: ignore[union-attr]
-                                  "built-ins: uuid(), random_int(a, b), random_string(n), "
-                                  "random_choice(list), now(), timestamp()",
+                                  "built-ins: uuid(), random_int(a, b), random_string(n), base64(s), "
+                                  "url_encode(s), sha256(s), hmac_sha256(key, s), int(s), ... (docs/reference.md)",
                                   len(expr.name))  # type: ignore[union-attr]
                 else:
                     self.check_known_arguments(expr, path, scope)  # type: ignore[arg-type]

@@ -136,8 +136,11 @@ def _diagnose(error: ValidationError, doc: YamlDocument) -> list[Diagnostic]:
     where, width = doc.location(path, key=bool(path))
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        allowed = sorted(error.schema.get("properties", {}))
-        if isinstance(instance, dict) and error.schema.get("additionalProperties") is False and any(
+        schema = error.schema  # a branch of "users or rate" (anyOf) names its keys in the object's schema
+        if error.parent is not None and error.parent.validator in ("anyOf", "oneOf"):
+            schema = error.parent.schema
+        allowed = sorted(schema.get("properties", {}))
+        if isinstance(instance, dict) and schema.get("additionalProperties") is False and any(
                 key not in allowed and did_you_mean(str(key), [missing])
                 for key in instance):
             return []  # a misspelt key stands for it: "unknown key ... did you mean" says it all
