@@ -340,6 +340,39 @@ class Sample:
     target_cpu: float
 
 
+def measure(command: list[str], target: Target, log: Path, warmup: float, seconds: float) -> Sample:
+    """Start a generator, wait for its first request and the warm-up, then count a window of `seconds`."""
+    start_count = target.served()
+    with log.open("wb") as output:
+        proc = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while target.served() == start_count:  # started: the target sees its first requests
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{' '.join(command)}: no request reached the target "
+                                   f"(exit code {proc.poll()}); its output ends:\n{tail}")
+            time.sleep(0.05)
+        time.sleep(warmup)
+        bad0, count0, cpu0, tcpu0, t0 = target.not_2xx(), target.served(), cpu_seconds(proc.pid), target.cpu(), \
+            time.monotonic()
+        time.sleep(seconds)
+        count1, cpu1, tcpu1, t1 = target.served(), cpu_seconds(proc.pid), target.cpu(), time.monotonic()
+        bad1 = target.not_2xx()
+    finally:
+        stop(proc)
+    served, cpu, wall = count1 - count0, cpu1 - cpu0, t1 - t0
+    return Sample(rps=served / wall, per_cpu=served / cpu if cpu else 0.0, served=served,
+                  not_2xx=bad1 - bad0, generator_cpu=cpu / wall, target_cpu=(tcpu1 - tcpu0) / wall)
+
+
+def make_target(kind: str, folder: Path) -> Target:
+    """nginx when asked or (auto) installed, else the counting demo shop."""
+    use_nginx = kind == "nginx" or (kind == "auto" and bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists()))
+    return NginxTarget(folder) if use_nginx else DemoTarget(folder)
+
+
 @dataclass
 class Bench:
     args: argparse.Namespace
@@ -366,31 +399,8 @@ class Bench:
                 "--vus", users, "--duration", duration, "-e", f"TARGET={url}", str(folder / f"{workload}.js")]
 
     def measure(self, generator: str, workload: str) -> Sample:
-        target = self.target
-        start_count = target.served()
-        log = self.folder / f"{generator}-{workload}.log"
-        with log.open("wb") as output:
-            proc = subprocess.Popen(self.command(generator, workload), stdout=output, stderr=subprocess.STDOUT,
-                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        try:
-            deadline = time.monotonic() + 60
-            while target.served() == start_count:  # started: the target sees its first requests
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    tail = log.read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"{generator} {workload}: no request reached the target "
-                                       f"(exit code {proc.poll()}); its output ends:\n{tail}")
-                time.sleep(0.05)
-            time.sleep(self.args.warmup)
-            bad0, count0, cpu0, tcpu0, t0 = target.not_2xx(), target.served(), cpu_seconds(proc.pid), target.cpu(), \
-                time.monotonic()
-            time.sleep(self.args.seconds)
-            count1, cpu1, tcpu1, t1 = target.served(), cpu_seconds(proc.pid), target.cpu(), time.monotonic()
-            bad1 = target.not_2xx()
-        finally:
-            stop(proc)
-        served, cpu, wall = count1 - count0, cpu1 - cpu0, t1 - t0
-        return Sample(rps=served / wall, per_cpu=served / cpu if cpu else 0.0, served=served,
-                      not_2xx=bad1 - bad0, generator_cpu=cpu / wall, target_cpu=(tcpu1 - tcpu0) / wall)
+        return measure(self.command(generator, workload), self.target, self.folder / f"{generator}-{workload}.log",
+                       self.args.warmup, self.args.seconds)
 
     def run(self) -> None:
         generators = self.args.generators
@@ -460,9 +470,7 @@ def main() -> None:
             (folder / f"{workload}.yaml").write_text(SPECS[workload])
             (folder / f"{workload}_locustfile.py").write_text(LOCUSTFILES[workload])
             (folder / f"{workload}.js").write_text(K6_SCRIPTS[workload])
-        use_nginx = args.target == "nginx" or (args.target == "auto" and (shutil.which("nginx")
-                                                                          or Path("/usr/sbin/nginx").exists()))
-        target: Target = NginxTarget(folder) if use_nginx else DemoTarget(folder)
+        target = make_target(args.target, folder)
         bench = Bench(args, folder, target)
         try:
             bench.run()
