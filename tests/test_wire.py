@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from loadspec.engine.wire import WireClient, encode_json, encode_multipart, prepare
+from loadspec.engine.wire import WireClient, WireOptions, encode_json, encode_multipart, prepare
 
 MB = 1024 * 1024
 
@@ -438,7 +438,7 @@ def test_redirects_are_followed_up_to_the_limit_or_not_at_all(serve):
     assert followed.url == f"{server.url}/final"
     assert [s.path for s in server.seen] == ["/hop/3", "/hop/2", "/hop/1", "/final"]
 
-    not_followed = client.send(prepare("GET", "/hop/3", base_url=server.url), follow_redirects=False)
+    not_followed = client.request("GET", "/hop/3", follow_redirects=False)
     assert not_followed.status == 302 and not_followed.error is None
     assert server.count("/hop/3") == 2
 
@@ -508,3 +508,10 @@ def test_tls_verification_refuses_a_self_signed_certificate_unless_turned_off(se
     results = [client.request("GET", "/a") for _ in range(3)]
     assert [(r.status, r.body) for r in results] == [(200, b"ok /a")] * 3
     assert server.count() == 3 and server.connections == 1  # one connection past the handshake, reused
+
+    # a step may carry its own options: this one does not verify, the client's default does
+    verifying = WireClient(server.url)
+    unverified_step = prepare("GET", "/step", base_url=server.url, options=WireOptions(verify=False))
+    assert verifying.send(unverified_step).status == 200
+    assert "CERTIFICATE_VERIFY_FAILED" in verifying.request("GET", "/default").error
+    assert server.count("/step") == 1 and server.count("/default") == 0

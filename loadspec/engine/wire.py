@@ -25,6 +25,7 @@ import time
 import urllib.request
 import zlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
@@ -44,6 +45,7 @@ __all__ = [
     "DEFAULT_BODY_LIMIT",
     "PreparedRequest",
     "WireClient",
+    "WireOptions",
     "WireResponse",
     "encode_form",
     "encode_json",
@@ -150,13 +152,30 @@ class _SetCookies:
         return found
 
 
-class PreparedRequest:
-    """A request's fixed parts, checked and encoded once: origin, target, head bytes."""
+@dataclass(frozen=True, slots=True)
+class WireOptions:
+    """How one request is sent: decided at compile time per step, or the client's defaults.
 
-    __slots__ = ("method", "scheme", "host", "port", "target", "url", "head", "body", "static", "origin")
+    `timeout` bounds the connect (TLS handshake included) and each wait for bytes; `total_timeout`
+    the whole request, redirects and body included (None: no total limit)."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    total_timeout: float | None = DEFAULT_TIMEOUT
+    verify: bool = True
+    follow_redirects: bool = True
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
+    body_limit: int = DEFAULT_BODY_LIMIT
+
+
+class PreparedRequest:
+    """A request's fixed parts, checked and encoded once: origin, target, head bytes, options."""
+
+    __slots__ = ("method", "scheme", "host", "port", "target", "url", "head", "body", "static", "origin",
+                 "options")
 
     def __init__(self, method: str, scheme: str, host: str, port: int, target: str, head: bytes,
-                 body: bytes | None):
+                 body: bytes | None, options: WireOptions | None = None):
+        self.options = options  # None: the client's
         self.method = method
         self.scheme, self.host, self.port = scheme, host, port
         self.origin = (scheme, host, port)
@@ -225,7 +244,7 @@ def _header_lines(headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> byt
 
 
 def prepare(method: str, url: str, headers: Mapping[str, Any] | None = None, body: bytes | None = None, *,
-            base_url: str | None = None, user_agent: str = USER_AGENT,
+            base_url: str | None = None, options: WireOptions | None = None, user_agent: str = USER_AGENT,
             accept_encoding: str | None = ACCEPT_ENCODING) -> PreparedRequest:
     """Check and encode a request's fixed parts once. `url` is absolute or a path under `base_url`.
 
@@ -245,7 +264,7 @@ def prepare(method: str, url: str, headers: Mapping[str, Any] | None = None, bod
         fixed.append(("Accept-Encoding", accept_encoding))
     own = [(k, v) for k, v in (headers or {}).items() if k.lower() != "content-length"]
     head = f"{method} {target} HTTP/1.1\r\n".encode("latin-1") + _header_lines(fixed + own)
-    return PreparedRequest(method, scheme, host, port, target, head, body)
+    return PreparedRequest(method, scheme, host, port, target, head, body, options)
 
 
 # --- bodies, encoded once where they are static ------------------------------------------------
@@ -336,25 +355,18 @@ class _Decoder:
 class WireClient:
     """One user's HTTP client: a connection pool per origin, a cookie jar, no hidden retries.
 
-    `timeout` bounds the connect (with the TLS handshake) and each wait for bytes; `total_timeout`
-    bounds the whole request, redirects and body included (None: no total limit). `send()` never
-    raises for a failed request: the `WireResponse` says what went wrong."""
+    The keyword arguments are the default `WireOptions`; a prepared request may carry its own.
+    `send()` never raises for a failed request: the `WireResponse` says what went wrong."""
 
-    def __init__(self, base_url: str | None = None, *, verify: bool = True, timeout: float = DEFAULT_TIMEOUT,
-                 total_timeout: float | None = DEFAULT_TIMEOUT, max_redirects: int = DEFAULT_MAX_REDIRECTS,
-                 body_limit: int = DEFAULT_BODY_LIMIT, cookies: bool = True):
+    def __init__(self, base_url: str | None = None, *, cookies: bool = True, **options: Any):
         self.base_url = base_url.rstrip("/") if base_url else None
         self._base: tuple[tuple[str, str, int], str, str] | None = None  # origin, netloc, path prefix
         if self.base_url:
             scheme, host, port, path = _split_url(self.base_url + "/")
             self._base = ((scheme, host, port), _netloc(host, port, scheme), path.rstrip("/"))
-        self.verify = verify
-        self.timeout = timeout
-        self.total_timeout = total_timeout
-        self.max_redirects = max_redirects
-        self.body_limit = body_limit
+        self.options = WireOptions(**options)
         self.jar: CookieJar | None = CookieJar() if cookies else None
-        self._pools: dict[tuple[str, str, int], ConnectionPool] = {}
+        self._pools: dict[tuple[str, str, int, bool, float], ConnectionPool] = {}
 
     # -- public ----------------------------------------------------------------------------------
 
@@ -369,26 +381,29 @@ class WireClient:
 
     def request(self, method: str, url: str, headers: Mapping[str, Any] | None = None, body: bytes | None = None,
                 **options: Any) -> WireResponse:
-        """Prepare and send in one go (for URLs known only at run time); see `send` for the options."""
+        """Prepare and send in one go (for URLs known only at run time); keyword arguments are
+        `WireOptions` fields overriding the client's."""
         try:
-            prepared = prepare(method, url, headers, body, base_url=self.base_url)
+            prepared = prepare(method, url, headers, body, base_url=self.base_url,
+                               options=replace(self.options, **options) if options else None)
         except ValueError as exc:
             return WireResponse(url, error=str(exc))
-        return self.send(prepared, **options)
+        return self.send(prepared)
 
     def send(self, prepared: PreparedRequest, *, target: str | None = None, headers: bytes = b"",
-             body: bytes | None = None, follow_redirects: bool = True) -> WireResponse:
+             body: bytes | None = None) -> WireResponse:
         """Send `prepared`, with a rendered `target` (path and query), extra header lines (from
         `header_lines`) and `body` in place of the prepared ones if given."""
         started = time.perf_counter()
-        limit = self.total_timeout
+        options = prepared.options or self.options
+        limit = options.total_timeout
         if limit is None:
-            response = self._exchange(prepared, target, headers, body, follow_redirects)
+            response = self._exchange(prepared, options, target, headers, body)
         else:
             timer = gevent.Timeout(limit, _LimitReached)
             timer.start()
             try:
-                response = self._exchange(prepared, target, headers, body, follow_redirects)
+                response = self._exchange(prepared, options, target, headers, body)
             except _LimitReached:
                 response = WireResponse(prepared.url if target is None else target,
                                         error=f"no complete response within the total time limit of {limit:g}s")
@@ -401,8 +416,8 @@ class WireClient:
 
     # -- one request and its redirects -----------------------------------------------------------
 
-    def _exchange(self, prepared: PreparedRequest, target: str | None, headers: bytes, body: bytes | None,
-                  follow: bool) -> WireResponse:
+    def _exchange(self, prepared: PreparedRequest, options: WireOptions, target: str | None, headers: bytes,
+                  body: bytes | None) -> WireResponse:
         origin, method = prepared.origin, prepared.method
         head = prepared.head
         if target is not None:  # a rendered URL: a path under the base URL, or absolute
@@ -433,19 +448,19 @@ class WireClient:
                 data = head + headers + cookie + _length_header(method, body) + b"\r\n" + (body or b"")
             else:
                 data = prepared.static
-            response = self._roundtrip(origin, method, data, url)
+            response = self._roundtrip(origin, options, method, data, url)
             response.redirects = redirects
             if response.error is not None:
                 return response
             if self.jar is not None and "set-cookie" in response.headers:
                 self.jar.extract_cookies(response, urllib.request.Request(url, method=method))  # type: ignore[arg-type]
-            if not follow or response.status not in REDIRECT_CODES:
+            if not options.follow_redirects or response.status not in REDIRECT_CODES:
                 return response
             location = response.headers.get("location")
             if not isinstance(location, str) or not location:
                 return response
-            if redirects >= self.max_redirects:
-                response.error = f"more than {self.max_redirects} redirects (last to {location})"
+            if redirects >= options.max_redirects:
+                response.error = f"more than {options.max_redirects} redirects (last to {location})"
                 return response
             redirects += 1
             try:
@@ -471,23 +486,27 @@ class WireClient:
         value = request.get_header("Cookie")
         return f"Cookie: {value}\r\n".encode("latin-1", "replace") if value else b""
 
-    def _pool(self, origin: tuple[str, str, int]) -> ConnectionPool:
-        pool = self._pools.get(origin)
+    def _pool(self, origin: tuple[str, str, int], options: WireOptions) -> ConnectionPool:
+        """The connections to one origin with one TLS mode and timeout (steps that differ get their own)."""
+        key = (*origin, options.verify, options.timeout)
+        pool = self._pools.get(key)
         if pool is None:
             scheme, host, port = origin
-            common = {"size": 1, "connection_timeout": self.timeout, "network_timeout": self.timeout}
+            common = {"size": 1, "connection_timeout": options.timeout, "network_timeout": options.timeout}
             if scheme == "https":
-                context = _tls_context(self.verify)
-                pool = SSLConnectionPool(host, port, host, port, insecure=not self.verify,
+                context = _tls_context(options.verify)
+                pool = SSLConnectionPool(host, port, host, port, insecure=not options.verify,
                                          ssl_context_factory=lambda **_: context, **common)
             else:
                 pool = ConnectionPool(host, port, host, port, **common)
-            self._pools[origin] = pool
+            self._pools[key] = pool
         return pool
 
-    def _roundtrip(self, origin: tuple[str, str, int], method: str, data: bytes, url: str) -> WireResponse:
+    def _roundtrip(self, origin: tuple[str, str, int], options: WireOptions, method: str, data: bytes,
+                   url: str) -> WireResponse:
         """One request on one connection, exactly once: the server sees it at most once."""
-        pool = self._pool(origin)
+        pool = self._pool(origin, options)
+        body_limit = options.body_limit
         phase = "connect"
         sock = None
         response: HTTPSocketPoolResponse | None = None
@@ -514,11 +533,11 @@ class WireClient:
             if response.message_complete and not encoding:
                 body = response.read()
                 result = WireResponse(url, status, headers, body)
-                if len(body) > self.body_limit:
-                    result.body, result.over_limit, result.body_limit = body[:self.body_limit], True, self.body_limit
+                if len(body) > body_limit:
+                    result.body, result.over_limit, result.body_limit = body[:body_limit], True, body_limit
                 return result
             kept: list[bytes] = []
-            room = self.body_limit
+            room = body_limit
             decoder = _Decoder(encoding.lower().strip()) if isinstance(encoding, str) and \
                 encoding.lower().strip() not in ("", "identity") else None
             while True:
@@ -531,12 +550,12 @@ class WireClient:
                         kept.append(piece[:room])
                     room -= len(piece)
             result = WireResponse(url, status, headers, b"".join(kept))
-            result.size = self.body_limit - room
+            result.size = body_limit - room
             if room < 0:
-                result.over_limit, result.body_limit = True, self.body_limit
+                result.over_limit, result.body_limit = True, body_limit
             return result
         except Exception as exc:  # noqa: BLE001 - every failure becomes the response's error
-            return WireResponse(url, error=_describe(exc, phase, received, response, self.timeout))
+            return WireResponse(url, error=_describe(exc, phase, received, response, options.timeout))
         finally:  # also when the user is stopped (GreenletExit) or the total limit strikes
             if sock is not None:
                 pool.release_socket(sock)
