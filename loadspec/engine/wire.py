@@ -271,12 +271,13 @@ def prepare(method: str, url: str, headers: Mapping[str, Any] | None = None, bod
 
 
 def encode_json(value: Any) -> bytes:
-    return json.dumps(value, separators=(", ", ": "), ensure_ascii=False).encode("utf-8")
+    """JSON the way Locust's clients send it (json.dumps defaults, so non-ASCII as \\u escapes)."""
+    return json.dumps(value).encode("ascii")
 
 
 def encode_form(fields: Mapping[str, Any]) -> bytes:
-    return urlencode({k: ("true" if v is True else "false" if v is False else v) for k, v in fields.items()},
-                     doseq=True).encode("ascii")
+    """An application/x-www-form-urlencoded body; a list value repeats its key."""
+    return urlencode(fields, doseq=True).encode("ascii")
 
 
 def encode_multipart(fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, str]],
