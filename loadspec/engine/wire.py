@@ -50,6 +50,7 @@ __all__ = [
     "encode_form",
     "encode_json",
     "encode_multipart",
+    "header_lines",
     "prepare",
 ]
 
@@ -225,7 +226,7 @@ def _quote_target(target: str) -> str:
     return quote(target, safe=_TARGET_SAFE)
 
 
-def _header_lines(headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> bytes:
+def header_lines(headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> bytes:
     """Header lines as bytes; a bad name or a value with a line break or non-latin-1 text raises ValueError."""
     items = headers.items() if isinstance(headers, Mapping) else headers
     lines = []
@@ -263,7 +264,7 @@ def prepare(method: str, url: str, headers: Mapping[str, Any] | None = None, bod
     if "accept-encoding" not in given and accept_encoding:
         fixed.append(("Accept-Encoding", accept_encoding))
     own = [(k, v) for k, v in (headers or {}).items() if k.lower() != "content-length"]
-    head = f"{method} {target} HTTP/1.1\r\n".encode("latin-1") + _header_lines(fixed + own)
+    head = f"{method} {target} HTTP/1.1\r\n".encode("latin-1") + header_lines(fixed + own)
     return PreparedRequest(method, scheme, host, port, target, head, body, options)
 
 
@@ -394,7 +395,7 @@ class WireClient:
     def send(self, prepared: PreparedRequest, *, target: str | None = None, headers: bytes = b"",
              body: bytes | None = None) -> WireResponse:
         """Send `prepared`, with a rendered `target` (path and query), extra header lines (from
-        `header_lines`) and `body` in place of the prepared ones if given."""
+        `header_lines()`) and `body` in place of the prepared ones if given."""
         started = time.perf_counter()
         options = prepared.options or self.options
         limit = options.total_timeout
@@ -412,8 +413,6 @@ class WireClient:
                 timer.close()
         response.elapsed_ms = (time.perf_counter() - started) * 1000.0
         return response
-
-    header_lines = staticmethod(_header_lines)
 
     # -- one request and its redirects -----------------------------------------------------------
 
