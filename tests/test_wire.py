@@ -418,6 +418,27 @@ def test_json_and_multipart_bodies_arrive_as_sent(serve, tmp_path):
     assert sent_empty.headers["content-length"] == "0"
 
 
+def test_headers_arrive_whole_when_split_across_packets_and_after_an_interim_answer(serve):
+    head = (b"HTTP/1.1 100 Continue\r\n\r\n"
+            b"HTTP/1.1 201 Created\r\nX-Long-Header-Name: " + b"v" * 3000 + b"\r\nSet-Cookie: a=1\r\n"
+            b"set-cookie: b=2\r\nX-Empty:\r\nContent-Length: 4\r\n\r\nbody")
+
+    def dribble(conn: Conn, req: Seen) -> bool:
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for start in range(0, len(head), 7):
+            conn.send(head[start:start + 7])
+            time.sleep(0.0005)
+        return True
+
+    server = serve({"/dribble": dribble})
+    result = WireClient(server.url).request("GET", "/dribble")
+    assert (result.status, result.body, result.error) == (201, b"body", None)
+    assert result.headers["x-long-header-name"] == "v" * 3000
+    assert result.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+    assert result.headers["x-empty"] == ""
+    assert result.cookies.get_dict() == {"a": "1", "b": "2"}
+
+
 # --- redirects ----------------------------------------------------------------------------------
 
 

@@ -80,14 +80,15 @@ class WireResponse:
     The properties `status_code`, `content`, `text` and `cookies` let response checks read it the
     way they read a requests or FastHttpUser response."""
 
-    __slots__ = ("status", "headers", "body", "elapsed_ms", "url", "error", "size", "over_limit",
-                 "body_limit", "redirects", "_text")
+    __slots__ = ("status", "raw_headers", "body", "elapsed_ms", "url", "error", "size", "over_limit",
+                 "body_limit", "redirects", "_text", "_headers")
 
-    def __init__(self, url: str, status: int = 0, headers: Headers | None = None, body: bytes = b"",
+    def __init__(self, url: str, status: int = 0, raw_headers: list[str] | None = None, body: bytes = b"",
                  elapsed_ms: float = 0.0, error: str | None = None):
         self.url = url
         self.status = status
-        self.headers = headers if headers is not None else Headers()
+        self.raw_headers = raw_headers or []  # name, value, name, value, ... as received
+        self._headers: Headers | None = None
         self.body = body
         self.elapsed_ms = elapsed_ms
         self.error = error
@@ -100,6 +101,21 @@ class WireResponse:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def headers(self) -> Headers:
+        """The headers, case-insensitive (built on first use: most steps never read them)."""
+        if self._headers is None:
+            headers = Headers()
+            raw = self.raw_headers
+            for i in range(0, len(raw) - 1, 2):
+                headers.add(raw[i], raw[i + 1])
+            self._headers = headers
+        return self._headers
+
+    def has_header(self, lowered: str) -> bool:
+        raw = self.raw_headers
+        return any(raw[i].lower() == lowered for i in range(0, len(raw), 2))
 
     @property
     def status_code(self) -> int:
@@ -452,7 +468,7 @@ class WireClient:
             response.redirects = redirects
             if response.error is not None:
                 return response
-            if self.jar is not None and "set-cookie" in response.headers:
+            if self.jar is not None and response.has_header("set-cookie"):
                 self.jar.extract_cookies(response, urllib.request.Request(url, method=method))  # type: ignore[arg-type]
             if not options.follow_redirects or response.status not in REDIRECT_CODES:
                 return response
@@ -525,14 +541,17 @@ class WireClient:
             # the response owns the connection from here on, and hands it back or closes it (also
             # when reading the headers fails)
             owned, sock = sock, None
-            response = HTTPSocketPoolResponse(owned, pool, block_size=_READ_BLOCK, method=method)
+            response = _Response(owned, pool, block_size=_READ_BLOCK, method=method)
             phase = "body"
-            headers = response.info()
+            raw_headers = response.raw
             status = response.status_code
-            encoding = headers.get("content-encoding")
-            if response.message_complete and not encoding:
+            encoding = None
+            for i in range(0, len(raw_headers), 2):
+                if raw_headers[i].lower() == "content-encoding":
+                    encoding = raw_headers[i + 1]
+            if response.message_complete and encoding is None:
                 body = response.read()
-                result = WireResponse(url, status, headers, body)
+                result = WireResponse(url, status, raw_headers, body)
                 if len(body) > body_limit:
                     result.body, result.over_limit, result.body_limit = body[:body_limit], True, body_limit
                 return result
@@ -543,13 +562,15 @@ class WireClient:
             while True:
                 raw = response.read(_READ_BLOCK)
                 if not raw:
+                    if not response.message_complete:  # never a short body passed off as whole
+                        raise HTTPParseError("Incomplete response.")
                     break
                 received += len(raw)
                 for piece in (decoder.feed(raw, room) if decoder is not None else (raw,)):
                     if room > 0:
                         kept.append(piece[:room])
                     room -= len(piece)
-            result = WireResponse(url, status, headers, b"".join(kept))
+            result = WireResponse(url, status, raw_headers, b"".join(kept))
             result.size = body_limit - room
             if room < 0:
                 result.over_limit, result.body_limit = True, body_limit
@@ -561,6 +582,59 @@ class WireClient:
                 pool.release_socket(sock)
             if response is not None:
                 response.release()  # closes the connection unless the message ended cleanly
+
+
+class _Response(HTTPSocketPoolResponse):
+    """geventhttpclient's socket response and parser, keeping header lines in a plain list.
+
+    Its own `Headers` bookkeeping costs about as much as the parsing itself; the list is all a
+    request needs, and `WireResponse.headers` builds the mapping only when a check reads it."""
+
+    def __init__(self, sock: Any, pool: ConnectionPool, **kw: Any):
+        self.raw: list[str] = []
+        self._raw_state = 0  # 1 after a field piece, 2 after a value piece
+        super().__init__(sock, pool, **kw)
+
+    def _on_message_complete(self) -> None:
+        if self.get_code() < 200:
+            # an interim 1xx answer: geventhttpclient would hand the connection back to the pool
+            # here, in the middle of the exchange, and the final body would come back cut short
+            self.message_complete = True
+        else:
+            super()._on_message_complete()
+
+    def _on_message_begin(self) -> None:
+        if self.message_complete:  # an interim 1xx answer ends; the final one begins
+            self.raw = []
+            self._raw_state = 0
+        super()._on_message_begin()
+
+    def _on_header_field(self, string: str) -> None:
+        if self._raw_state == 1:  # the parser may hand over a name in pieces
+            self.raw[-1] += string
+        else:
+            self.raw.append(string)
+        self._raw_state = 1
+
+    def _on_header_value(self, string: str) -> None:
+        if self._raw_state == 2:
+            self.raw[-1] += string
+        else:
+            self.raw.append(string)
+        self._raw_state = 2
+
+    def _flush_header(self) -> None:
+        if len(self.raw) % 2:  # a name without a value
+            self.raw.append("")
+        self._raw_state = 0
+
+    def info(self) -> Headers:
+        headers = Headers()
+        raw = self.raw
+        for i in range(0, len(raw) - 1, 2):
+            headers.add(raw[i], raw[i + 1])
+        self._headers_index = headers
+        return headers
 
 
 def _replace_host(head: bytes, netloc: str) -> bytes:
@@ -579,7 +653,7 @@ def _drop_headers(head: bytes, names: tuple[bytes, ...]) -> bytes:
 def _describe(exc: Exception, phase: str, received: int, response: HTTPSocketPoolResponse | None,
               timeout: float) -> str:
     """A short, stable message for a request that got no complete response."""
-    length = response.content_length if response is not None else None
+    length = _content_length(response)
     of = f" of {length}" if length is not None else ""
     if isinstance(exc, (socket.timeout, TimeoutError)) and not isinstance(exc, ConnectionError):
         if phase == "connect":
@@ -605,7 +679,8 @@ def _describe(exc: Exception, phase: str, received: int, response: HTTPSocketPoo
         if isinstance(exc, ConnectionResetError) or getattr(exc, "errno", None) == errno.ECONNRESET:
             return f"response cut short: connection reset after {_body_count(received, response)}{of} body bytes"
         if isinstance(exc, zlib.error) or (brotli is not None and isinstance(exc, brotli.error)):
-            return f"could not decode the {response.info().get('content-encoding') if response else ''} body: {exc}"
+            kind = response.info().get("content-encoding") if response is not None else ""
+            return f"could not decode the {kind} body: {exc}"
         if isinstance(exc, ValueError):
             return f"could not decode the body: {exc}"
     if isinstance(exc, HTTPParseError):
@@ -624,7 +699,17 @@ def _body_count(received: int, response: HTTPSocketPoolResponse | None) -> int:
     """Body bytes seen, those parsed together with the headers included."""
     if response is None:
         return received
-    length = response.content_length
+    length = _content_length(response)
     if length is not None:
         return max(received, length - response.get_remaining_content_length())
     return received
+
+
+def _content_length(response: HTTPSocketPoolResponse | None) -> int | None:
+    if response is None:
+        return None
+    response.info()
+    try:
+        return response.content_length
+    except ValueError:
+        return None
