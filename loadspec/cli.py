@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from . import __version__
-from ._profiles import PROFILES  # importing it does not import Locust
-from ._thresholds import EXIT_INVALID, EXIT_PASSED  # the documented exit codes live there
+from ._version import __version__
+from .errors import EXIT_INVALID, EXIT_PASSED
+from .results.profiles import PROFILES  # importing it does not import Locust
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +25,7 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _parse_vars(pairs: list[str]) -> dict[str, str]:
-    from ._errors import UsageError
+    from .errors import UsageError
 
     found = {}
     for pair in pairs:
@@ -164,28 +165,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ._errors import LoadspecError, SpecError
-    from ._source import describe, load_source
+    from .commands import validate_command
 
-    variables = _parse_vars(args.var)
-    status = EXIT_PASSED
-    for file in args.files:
-        try:
-            spec = load_source(file, environment=args.environment, variables=variables)
-        except SpecError as exc:
-            print(exc.render(), file=sys.stderr)
-            status = EXIT_INVALID
-            continue
-        except LoadspecError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = EXIT_INVALID
-            continue
-        print(f"{file}: ok — {describe(spec)}")
-    return status
+    return validate_command(args.files, environment=args.environment, variables=_parse_vars(args.var))
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from ._schema import schema_text
+    from .sources.schema import schema_text
 
     sys.stdout.write(schema_text())
     return EXIT_PASSED
@@ -209,65 +195,97 @@ def _add_har_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from .commands import convert_command
 
-    from ._errors import InputFileError
-    from ._har import import_har, options_from_args
-    from ._loader import load_spec_text
-    from ._yamlwriter import write_yaml
+    return convert_command(args.files, _har_options(args), args.output)
 
-    result = import_har(args.files, options_from_args(args))
-    output = args.output if args.output not in (None, "-") else None
-    text = write_yaml(result.spec, sources=[str(f) for f in args.files], notes=result.report.header_notes(),
-                      output=Path(output).name if output else None)
-    load_spec_text(text, output or "<converted>", base_dir=Path(output or ".").resolve().parent)
-    if output is not None:  # written before the summary: a summary is never followed by a failure
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputFileError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    summary = sys.stdout if output else sys.stderr
-    print(result.report.render(), file=summary)
-    if output is None:
-        sys.stdout.write(text)
-        return EXIT_PASSED
-    steps = sum(len(s.steps) for s in result.spec.scenarios)
-    print(f"wrote {output}: {len(result.spec.scenarios)} scenario{'s' if len(result.spec.scenarios) != 1 else ''}, "
-          f"{steps} step{'s' if steps != 1 else ''}", file=summary)
-    if result.secrets:
-        print("before running it, set: " + " ".join(f"{name}=..." for name in result.secrets), file=summary)
-    print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
-    return EXIT_PASSED
+
+def _duration(args: argparse.Namespace, name: str, flag: str) -> float | None:
+    from .lang.units import parse_duration_option
+
+    return parse_duration_option(getattr(args, name, None), flag)
+
+
+def _har_options(args: argparse.Namespace) -> Any:
+    """HarOptions from the HAR flags (`--include-host`, `--no-correlate`, ...)."""
+    from .sources.har.importer import har_options
+
+    return har_options(
+        include_hosts=args.include_host, exclude_urls=args.exclude_url, correlate=not args.no_correlate,
+        think_time_threshold=_duration(args, "think_time_threshold", "--think-time-threshold"),
+        max_think_time=_duration(args, "max_think_time", "--max-think-time"), max_har_size_mb=args.max_har_size)
+
+
+def _distributed_options(args: argparse.Namespace) -> Any:
+    from .errors import UsageError
+
+    stray = [flag for flag, name in (("--expect-workers", "expect_workers"), ("--master-bind-host", "master_bind_host"),
+                                     ("--master-bind-port", "master_bind_port")) if getattr(args, name, None)]
+    wanted = getattr(args, "processes", None) or getattr(args, "master", False)
+    if not wanted:
+        if stray:
+            raise UsageError(f"{', '.join(stray)} only applies with --master or --processes")
+        return None
+    from .engine.distributed import DistributedOptions
+
+    return DistributedOptions(processes=args.processes, master=args.master, bind_host=args.master_bind_host,
+                              bind_port=args.master_bind_port, expect_workers=args.expect_workers)
+
+
+def _run_options(args: argparse.Namespace, file: str | None = None) -> Any:
+    """The command line of run/debug/demo/export as a `RunOptions`."""
+    from .commands import RunOptions
+    from .reports import ReportTargets
+
+    return RunOptions(
+        file=args.file if file is None else file, environment=args.environment, variables=_parse_vars(args.var),
+        env_files=list(getattr(args, "env_file", None) or []), host=args.host, client=args.client,
+        users=getattr(args, "users", None), spawn_rate=getattr(args, "spawn_rate", None),
+        duration=_duration(args, "duration", "--duration"), iterations=getattr(args, "iterations", None),
+        pacing=_duration(args, "pacing", "--pacing"), profile=getattr(args, "profile", None),
+        ui=getattr(args, "ui", False), ui_port=getattr(args, "ui_port", 8089), quiet=getattr(args, "quiet", False),
+        har=_har_options(args) if hasattr(args, "include_host") else None,
+        reports=ReportTargets(*(getattr(args, name, None) for name in ("report_dir", "html", "json", "junit", "csv"))),
+        distributed=_distributed_options(args) if hasattr(args, "processes") else None,
+    )
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from ._run import run_command
+    from .commands import run_command
 
-    return run_command(args, _parse_vars(args.var))
+    return run_command(_run_options(args))
 
 
 def _cmd_debug(args: argparse.Namespace) -> int:
-    from ._run import debug_command
+    from .commands import debug_command
 
-    return debug_command(args, _parse_vars(args.var))
+    return debug_command(_run_options(args))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from ._run import demo_command
+    from .commands import demo_command
 
-    return demo_command(args, _parse_vars(args.var))
+    return demo_command(_run_options(args, file=args.spec or ""), port=args.port, serve_only=args.serve_only)
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
-    from ._distributed import worker_command
+    from .engine.distributed import worker_command
 
-    return worker_command(args)
+    return worker_command(_worker_options(args))
+
+
+def _worker_options(args: argparse.Namespace) -> Any:
+    from .engine.distributed import WorkerOptions
+
+    return WorkerOptions(master_host=args.master_host, master_port=args.master_port, processes=args.processes,
+                         connect_timeout=_duration(args, "connect_timeout", "--connect-timeout"),
+                         loglevel=args.loglevel)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from ._export import export_command
+    from .commands import export_command
 
-    return export_command(args, _parse_vars(args.var))
+    return export_command(_run_options(args), args.output)
 
 
 _COMMANDS = {
@@ -285,11 +303,11 @@ _ENGINE_COMMANDS = {"run", "debug", "demo", "worker"}
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `loadspec` console script; returns the exit code."""
-    from ._errors import LoadspecError, SpecError
+    from .errors import LoadspecError, SpecError
 
     args = build_parser().parse_args(argv)
     if args.command in _ENGINE_COMMANDS:
-        import locust  # noqa: F401  (first: gevent must monkey-patch before ssl/sockets are imported)
+        from . import engine  # noqa: F401  (first: Locust's gevent monkey-patching precedes ssl and sockets)
     try:
         return _COMMANDS[args.command](args)
     except SpecError as exc:
@@ -301,3 +319,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+__all__ = ["build_parser", "main"]
