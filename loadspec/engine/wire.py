@@ -16,19 +16,16 @@ result, so every request is counted), or import Locust. It has no HTTP parser of
 from __future__ import annotations
 
 import errno
-import json
 import re
-import secrets
 import socket
 import ssl
 import time
 import urllib.request
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from http.cookiejar import CookieJar
 from typing import Any
-from urllib.parse import quote, urlencode, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import gevent
 import gevent.ssl
@@ -36,10 +33,7 @@ from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
 from geventhttpclient.header import Headers
 from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTPSocketPoolResponse
 
-try:
-    import brotli
-except ImportError:  # pragma: no cover - geventhttpclient depends on it
-    brotli = None
+from .encoding import ACCEPT_ENCODING, DECODE_ERRORS, Decoder, encode_form, encode_json, encode_multipart
 
 __all__ = [
     "DEFAULT_BODY_LIMIT",
@@ -58,7 +52,6 @@ DEFAULT_BODY_LIMIT = 10 * 1024 * 1024
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_REDIRECTS = 30
 USER_AGENT = "loadspec"
-ACCEPT_ENCODING = "gzip, deflate, br" if brotli is not None else "gzip, deflate"
 REDIRECT_CODES = frozenset((301, 302, 303, 307, 308))
 _READ_BLOCK = 64 * 1024
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
@@ -284,40 +277,6 @@ def prepare(method: str, url: str, headers: Mapping[str, Any] | None = None, bod
     return PreparedRequest(method, scheme, host, port, target, head, body, options)
 
 
-# --- bodies, encoded once where they are static ------------------------------------------------
-
-
-def encode_json(value: Any) -> bytes:
-    """JSON the way Locust's clients send it (json.dumps defaults, so non-ASCII as \\u escapes)."""
-    return json.dumps(value).encode("ascii")
-
-
-def encode_form(fields: Mapping[str, Any]) -> bytes:
-    """An application/x-www-form-urlencoded body; a list value repeats its key."""
-    return urlencode(fields, doseq=True).encode("ascii")
-
-
-def encode_multipart(fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, str]],
-                     boundary: str | None = None) -> tuple[bytes, str]:
-    """A multipart/form-data body and its Content-Type; files are (filename, bytes, content type)."""
-    boundary = boundary or secrets.token_hex(16)
-    parts: list[bytes] = []
-    for name, value in fields.items():
-        text = value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) \
-            else str(value)
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'
-                     .encode() + text.encode("utf-8") + b"\r\n")
-    for name, (filename, content, kind) in files.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"; '
-                     f'filename="{_quoted(filename)}"\r\nContent-Type: {kind}\r\n\r\n'.encode() + content + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-def _quoted(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
-
-
 # --- TLS and pools ------------------------------------------------------------------------------
 
 _CONTEXTS: dict[bool, ssl.SSLContext] = {}
@@ -336,38 +295,6 @@ def _tls_context(verify: bool) -> ssl.SSLContext:
 
 
 # --- the client ---------------------------------------------------------------------------------
-
-
-class _Decoder:
-    """Streams one Content-Encoding into bytes, never producing more than `room` bytes per call."""
-
-    def __init__(self, encoding: str):
-        self.encoding = encoding
-        self._zlib: Any = None
-        self._brotli: Any = None
-        if encoding == "gzip" or encoding == "x-gzip":
-            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "br":
-            if brotli is None:
-                raise ValueError("a br (brotli) body, and brotli is not installed")
-            self._brotli = brotli.Decompressor()
-        elif encoding != "deflate":
-            raise ValueError(f"unsupported Content-Encoding {encoding!r}")
-
-    def feed(self, data: bytes, room: int) -> Iterable[bytes]:
-        if self._zlib is None and self._brotli is None:  # deflate: zlib-wrapped or raw, seen at the start
-            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        step = max(room, _READ_BLOCK)
-        if self._brotli is not None:
-            yield self._brotli.process(data, output_buffer_limit=step)
-            while not self._brotli.can_accept_more_data():
-                yield self._brotli.process(b"", output_buffer_limit=step)
-            return
-        out = self._zlib.decompress(data, step)
-        yield out
-        while self._zlib.unconsumed_tail:
-            yield self._zlib.decompress(self._zlib.unconsumed_tail, step)
 
 
 class WireClient:
@@ -557,7 +484,7 @@ class WireClient:
                 return result
             kept: list[bytes] = []
             room = body_limit
-            decoder = _Decoder(encoding.lower().strip()) if isinstance(encoding, str) and \
+            decoder = Decoder(encoding.lower().strip()) if isinstance(encoding, str) and \
                 encoding.lower().strip() not in ("", "identity") else None
             while True:
                 raw = response.read(_READ_BLOCK)
@@ -678,11 +605,9 @@ def _describe(exc: Exception, phase: str, received: int, response: HTTPSocketPoo
             return f"response cut short: connection closed after {_body_count(received, response)}{of} body bytes"
         if isinstance(exc, ConnectionResetError) or getattr(exc, "errno", None) == errno.ECONNRESET:
             return f"response cut short: connection reset after {_body_count(received, response)}{of} body bytes"
-        if isinstance(exc, zlib.error) or (brotli is not None and isinstance(exc, brotli.error)):
+        if isinstance(exc, DECODE_ERRORS):
             kind = response.info().get("content-encoding") if response is not None else ""
             return f"could not decode the {kind} body: {exc}"
-        if isinstance(exc, ValueError):
-            return f"could not decode the body: {exc}"
     if isinstance(exc, HTTPParseError):
         detail = exc.args[0] if exc.args else str(exc)
         return f"malformed HTTP response: {detail}"
