@@ -32,7 +32,7 @@ PoolOrder = Literal["sequential", "random", "unique"]
 PoolScope = Literal["user", "iteration"]
 OnExhausted = Literal["recycle", "stop_user", "stop_test"]
 Pick = Literal["first", "last", "random", "all"]
-ClientKind = Literal["fast", "requests"]
+ClientKind = Literal["wire", "fast", "requests"]
 
 
 @dataclass(frozen=True)
@@ -250,7 +250,7 @@ class Spec:
     data: dict[str, DataPool] = field(default_factory=dict)
     load: Load = field(default_factory=Load)
     thresholds: list[Threshold] = field(default_factory=list)
-    client: ClientKind = "fast"
+    client: ClientKind = "wire"
     version: int = 1
     source: Path | None = None
     environment: str | None = None

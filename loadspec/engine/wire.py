@@ -181,11 +181,14 @@ class PreparedRequest:
     """A request's fixed parts, checked and encoded once: origin, target, head bytes, options."""
 
     __slots__ = ("method", "scheme", "host", "port", "target", "url", "head", "body", "static", "origin",
-                 "options")
+                 "options", "base", "relative")
 
     def __init__(self, method: str, scheme: str, host: str, port: int, target: str, head: bytes,
-                 body: bytes | None, options: WireOptions | None = None):
+                 body: bytes | None, options: WireOptions | None = None, base: str | None = None,
+                 relative: str | None = None):
         self.options = options  # None: the client's
+        # a path under `base` (the host it was prepared for): a client with another base re-aims it
+        self.base, self.relative = base, relative
         self.method = method
         self.scheme, self.host, self.port = scheme, host, port
         self.origin = (scheme, host, port)
@@ -255,16 +258,18 @@ def header_lines(headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> byte
 
 def prepare(method: str, url: str, headers: Mapping[str, Any] | None = None, body: bytes | None = None, *,
             base_url: str | None = None, options: WireOptions | None = None, user_agent: str = USER_AGENT,
-            accept_encoding: str | None = ACCEPT_ENCODING) -> PreparedRequest:
+            accept_encoding: str | None = ACCEPT_ENCODING, added_later: Iterable[str] = ()) -> PreparedRequest:
     """Check and encode a request's fixed parts once. `url` is absolute or a path under `base_url`.
 
-    Adds Host, User-Agent and Accept-Encoding unless `headers` has them (None leaves one out).
-    Content-Length is added per request. Raises ValueError for anything that cannot be sent."""
+    Adds Host, User-Agent and Accept-Encoding unless `headers` (or `added_later`, the names the
+    caller renders per request) has them; None leaves one out. Content-Length is added per request.
+    Raises ValueError for anything that cannot be sent."""
     method = method.upper()
     if _TOKEN.fullmatch(method) is None:
         raise ValueError(f"method {method!r} is not a valid HTTP token")
     scheme, host, port, target = _split_url(url, base_url)
-    given = {name.lower() for name in (headers or {})}
+    relative = None if url.lower().startswith(("http://", "https://")) or base_url is None else url
+    given = {name.lower() for name in (*(headers or {}), *added_later)}
     fixed: list[tuple[str, Any]] = []
     if "host" not in given:
         fixed.append(("Host", _netloc(host, port, scheme)))
@@ -274,7 +279,8 @@ def prepare(method: str, url: str, headers: Mapping[str, Any] | None = None, bod
         fixed.append(("Accept-Encoding", accept_encoding))
     own = [(k, v) for k, v in (headers or {}).items() if k.lower() != "content-length"]
     head = f"{method} {target} HTTP/1.1\r\n".encode("latin-1") + header_lines(fixed + own)
-    return PreparedRequest(method, scheme, host, port, target, head, body, options)
+    return PreparedRequest(method, scheme, host, port, target, head, body, options,
+                           base_url.rstrip("/") if relative is not None and base_url else None, relative)
 
 
 # --- TLS and pools ------------------------------------------------------------------------------
@@ -303,13 +309,14 @@ class WireClient:
     The keyword arguments are the default `WireOptions`; a prepared request may carry its own.
     `send()` never raises for a failed request: the `WireResponse` says what went wrong."""
 
-    def __init__(self, base_url: str | None = None, *, cookies: bool = True, **options: Any):
+    def __init__(self, base_url: str | None = None, *, cookies: bool = True, options: WireOptions | None = None,
+                 **fields: Any):
         self.base_url = base_url.rstrip("/") if base_url else None
         self._base: tuple[tuple[str, str, int], str, str] | None = None  # origin, netloc, path prefix
         if self.base_url:
             scheme, host, port, path = _split_url(self.base_url + "/")
             self._base = ((scheme, host, port), _netloc(host, port, scheme), path.rstrip("/"))
-        self.options = WireOptions(**options)
+        self.options = replace(options, **fields) if options is not None else WireOptions(**fields)
         self.jar: CookieJar | None = CookieJar() if cookies else None
         self._pools: dict[tuple[str, str, int, bool, float], ConnectionPool] = {}
 
@@ -363,6 +370,8 @@ class WireClient:
                   body: bytes | None) -> WireResponse:
         origin, method = prepared.origin, prepared.method
         head = prepared.head
+        if target is None and prepared.base is not None and prepared.base != self.base_url:
+            target = prepared.relative  # prepared for another host than this client's: re-aim it
         if target is not None:  # a rendered URL: a path under the base URL, or absolute
             if target[:1] == "/" and self._base is not None:
                 origin, netloc, prefix = self._base

@@ -229,7 +229,7 @@ class _Reader:
             defaults=defaults,
             data=self.pools,
             load=self.read_load(self.mapping(data.get("load"))),
-            client=data.get("client", "fast") if data.get("client") in ("fast", "requests") else "fast",
+            client=data["client"] if data.get("client") in ("wire", "fast", "requests") else "wire",
             version=1,
             source=source,
             environment=environment,
