@@ -169,6 +169,16 @@ def test_requests_reuse_one_connection_and_bodies_arrive_whole(serve):
     assert responses[0].url == f"{server.url}/a"
 
 
+def test_a_request_prepared_for_one_host_goes_to_the_host_of_its_client(serve):
+    compiled_for, running_on = serve({}), serve({})  # e.g. the web UI's host field changed the host
+    step = prepare("GET", "/a?x=1", {"X-Step": "1"}, base_url=compiled_for.url)
+    result = WireClient(running_on.url).send(step)
+    assert (result.status, result.url) == (200, f"{running_on.url}/a?x=1")
+    assert compiled_for.count() == 0 and running_on.count() == 1
+    seen = running_on.seen[0]
+    assert seen.headers["host"] == running_on.url.split("//", 1)[1] and seen.headers["x-step"] == "1"
+
+
 def test_reconnects_after_the_server_closes_without_losing_or_repeating_a_request(serve):
     def close_after(conn: Conn, req: Seen) -> bool:
         conn.answer(200, b"bye", {"Connection": "close"})
