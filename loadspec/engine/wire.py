@@ -33,6 +33,7 @@ from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
 from geventhttpclient.header import Headers
 from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTPSocketPoolResponse
 
+from .._version import __version__
 from .encoding import ACCEPT_ENCODING, DECODE_ERRORS, Decoder, encode_form, encode_json, encode_multipart
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
 DEFAULT_BODY_LIMIT = 10 * 1024 * 1024
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_REDIRECTS = 30
-USER_AGENT = "loadspec"
+USER_AGENT = f"loadspec/{__version__}"
 REDIRECT_CODES = frozenset((301, 302, 303, 307, 308))
 _READ_BLOCK = 64 * 1024
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
