@@ -179,6 +179,15 @@ def test_a_request_prepared_for_one_host_goes_to_the_host_of_its_client(serve):
     assert seen.headers["host"] == running_on.url.split("//", 1)[1] and seen.headers["x-step"] == "1"
 
 
+def test_credentials_in_the_url_become_basic_authorization(serve):
+    server = serve({})
+    with_user = server.url.replace("http://", "http://ann:s%40cret@")
+    assert WireClient(with_user).request("GET", "/a").status == 200
+    assert WireClient().request("GET", f"{with_user}/b").status == 200
+    assert [s.headers["authorization"] for s in server.seen] == ["Basic YW5uOnNAY3JldA=="] * 2  # ann:s@cret
+    assert "ann" not in server.seen[0].headers["host"]
+
+
 def test_reconnects_after_the_server_closes_without_losing_or_repeating_a_request(serve):
     def close_after(conn: Conn, req: Seen) -> bool:
         conn.answer(200, b"bye", {"Connection": "close"})

@@ -15,6 +15,7 @@ result, so every request is counted), or import Locust. It has no HTTP parser of
 
 from __future__ import annotations
 
+import base64
 import errno
 import re
 import socket
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from http.cookiejar import CookieJar
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import gevent
 import gevent.ssl
@@ -232,6 +233,15 @@ def _split_url(url: str, base: str | None = None) -> tuple[str, str, int, str]:
     return scheme, parts.hostname, port, _quote_target(target)
 
 
+def _credentials(url: str) -> str | None:
+    """The Basic Authorization value for a URL with user:password@, else None."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return None
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode("latin-1", "replace")
+    return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
 def _quote_target(target: str) -> str:
     """Percent-encode what may not appear on a request line (spaces, non-ASCII), keep the rest."""
     if _UNSAFE_IN_TARGET.search(target) is None:
@@ -272,6 +282,9 @@ def prepare(method: str, url: str, headers: Mapping[str, Any] | None = None, bod
     relative = None if url.lower().startswith(("http://", "https://")) or base_url is None else url
     given = {name.lower() for name in (*(headers or {}), *added_later)}
     fixed: list[tuple[str, Any]] = []
+    credentials = _credentials(url if relative is None else base_url or "")
+    if credentials and "authorization" not in given:  # http://user:secret@host/, as Locust's clients do
+        fixed.append(("Authorization", credentials))
     if "host" not in given:
         fixed.append(("Host", _netloc(host, port, scheme)))
     if "user-agent" not in given and user_agent:
