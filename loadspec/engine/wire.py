@@ -458,7 +458,11 @@ class WireClient:
         pool = self._pools.get(key)
         if pool is None:
             scheme, host, port = origin
-            common = {"size": 1, "connection_timeout": options.timeout, "network_timeout": options.timeout}
+            # when the total limit is the tighter one, the idle timeout could never strike first: leave
+            # it off (a gevent timer less per wait for bytes)
+            total = options.total_timeout
+            idle = None if total is not None and total <= options.timeout else options.timeout
+            common = {"size": 1, "connection_timeout": options.timeout, "network_timeout": idle}
             if scheme == "https":
                 context = _tls_context(options.verify)
                 pool = SSLConnectionPool(host, port, host, port, insecure=not options.verify,
