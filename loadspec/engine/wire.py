@@ -332,6 +332,7 @@ class WireClient:
             self._base = ((scheme, host, port), _netloc(host, port, scheme), path.rstrip("/"))
         self.options = replace(options, **fields) if options is not None else WireOptions(**fields)
         self.jar: CookieJar | None = CookieJar() if cookies else None
+        self._jar_used = False  # a response set a cookie since the last clear: send the jar's cookies
         self._pools: dict[tuple[str, str, int, bool, float], ConnectionPool] = {}
 
     # -- public ----------------------------------------------------------------------------------
@@ -339,6 +340,7 @@ class WireClient:
     def clear_cookies(self) -> None:
         if self.jar is not None:
             self.jar.clear()
+            self._jar_used = False
 
     def close(self) -> None:
         for pool in self._pools.values():
@@ -409,7 +411,7 @@ class WireClient:
             body = prepared.body
         redirects = 0
         while True:
-            cookie = self._cookie_header(url, head) if self.jar else b""
+            cookie = self._cookie_header(url, head) if self._jar_used else b""
             if headers or cookie or target is not None or body is not prepared.body or redirects:
                 data = head + headers + cookie + _length_header(method, body) + b"\r\n" + (body or b"")
             else:
@@ -419,6 +421,7 @@ class WireClient:
             if response.error is not None:
                 return response
             if self.jar is not None and response.has_header("set-cookie"):
+                self._jar_used = True
                 self.jar.extract_cookies(response, urllib.request.Request(url, method=method))  # type: ignore[arg-type]
             if not options.follow_redirects or response.status not in REDIRECT_CODES:
                 return response
