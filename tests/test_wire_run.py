@@ -71,6 +71,27 @@ def test_broken_responses_are_failures_counted_once_each(tmp_path, serve, cli):
     assert "too big: body over 10 MB" in result.text
 
 
+@pytest.mark.parametrize("client", ["wire", "fast", "requests"])
+def test_a_body_cut_short_fails_the_step_with_every_client(tmp_path, serve, cli, client):
+    def cut(conn: Conn, req: Seen) -> bool:
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhello world")
+        time.sleep(0.05)
+        conn.reset()
+        return False
+
+    server = serve({"/cut": cut})
+    spec = write(tmp_path, """
+        scenarios:
+          - name: cut
+            steps:
+              - {name: cut short, get: /cut, on_fail: continue}
+        """)
+    result = cli("run", str(spec), "--host", server.url, "--client", client, "--iterations", "3", "-q", timeout=120)
+    assert result.code == 1, result.text
+    assert result.step("cut short")["requests"] == 3 == server.count("/cut")
+    assert result.step("cut short")["failures"] == 3, result.text
+
+
 def test_an_endless_body_ends_at_the_step_timeout(tmp_path, serve, cli):
     stop = threading.Event()
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
-from locust.contrib.fasthttp import FastHttpSession
+from locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
 from locust.exception import CatchResponseError, StopTest, StopUser
 
 from ..lang.checks import ResponseView
@@ -69,7 +69,11 @@ class CompiledRequest:
             return self.fail_outcome
         session = user.session_for(self.session_key)
         with session.request(self.method, str(url), **kwargs) as response:
-            if not response.status_code:
+            # FastHttpSession keeps the status of a response whose body then failed (cut short,
+            # reset): its exception is the outcome, which `response.success()` would overwrite
+            broken = user.client_kind == "fast" and not isinstance(
+                response.request_meta.get("exception"), (type(None), LocustBadStatusCode))
+            if not response.status_code or broken:
                 ok = False  # transport error: Locust reports the connection error itself
                 if user.tracer:
                     user.tracer("error", {"step": self.name, "url": url, "error": repr(response.error)})
