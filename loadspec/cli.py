@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     debug.add_argument("file", metavar="FILE")
     _add_source_options(debug)
     _add_har_options(debug)
-    debug.add_argument("--host", type=_base_url, help="base URL, overriding the spec's host")
+    debug.add_argument("--host", help="base URL, overriding the spec's host")
     debug.add_argument("--client", choices=["wire", "fast", "requests"], help="HTTP client (default: the spec's)")
     debug.add_argument("--env-file", action="append", default=[], metavar="FILE",
                        help="read env.NAME values from a dotenv file; the real environment wins")
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", metavar="FILE")
     export.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
     _add_source_options(export)
-    export.add_argument("--host", type=_base_url, help="base URL baked in (Locust's --host still overrides it)")
+    export.add_argument("--host", help="base URL baked in (Locust's --host still overrides it)")
     export.add_argument("--client", choices=["wire", "fast", "requests"], help="HTTP client (default: the spec's)")
     export.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then the user stops")
     _add_har_options(export)
@@ -180,15 +180,6 @@ def _fixed_port(text: str) -> int:
     return value
 
 
-def _base_url(text: str) -> str:
-    from .lang.urls import base_url_problem
-
-    problem = base_url_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
-
-
 def _name(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("give the name of an environment of the spec (environments: NAME)")
@@ -215,7 +206,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     load.add_argument("-r", "--spawn-rate", type=_rate, metavar="N", help="users started per second")
     load.add_argument("-t", "--duration", metavar="DURATION", help="run time, e.g. 30s, 5m")
     load.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then stop")
-    parser.add_argument("--host", type=_base_url, help="base URL, overriding the spec's host")
+    parser.add_argument("--host", help="base URL, overriding the spec's host")
     parser.add_argument("--client", choices=["wire", "fast", "requests"],
                         help="HTTP client: wire (loadspec's own, default), fast (FastHttpUser) or requests (HttpUser)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no live progress lines")
@@ -263,7 +254,7 @@ def _add_har_options(parser: argparse.ArgumentParser) -> None:
                      help="gaps shorter than this are not think time (default: 500ms)")
     har.add_argument("--max-think-time", metavar="DURATION",
                      help="cap each inferred pause at this (default: 10s; 0 = no think time)")
-    har.add_argument("--max-har-size", type=_rate, metavar="MB",
+    har.add_argument("--max-har-size", type=float, metavar="MB",
                      help="refuse HAR files larger than this (default: 512)")
 
 

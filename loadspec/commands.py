@@ -23,6 +23,7 @@ from .engine.runner import Monitor, RunOutcome, run_local, run_web_ui, step_orde
 from .engine.sampler import StatsSampler
 from .errors import EXIT_PASSED, InputFileError, UsageError
 from .lang.text import plural
+from .lang.urls import base_url_problem
 from .reports import ReportTargets, RunReport, write_reports
 from .reports.console import render_summary, stress_table, thresholds_table
 from .results.plan import LoadPlan, plan_load
@@ -63,8 +64,16 @@ def environment_of(options: RunOptions) -> dict[str, str]:
     return merged_environment(os.environ, options.env_files or None)
 
 
+def check_host(host: str | None) -> None:
+    """UsageError for a --host that cannot be a base URL (checked before anything is loaded)."""
+    problem = base_url_problem(host) if host is not None else None
+    if problem:
+        raise UsageError(f"--host: {problem}")
+
+
 def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[CompiledTest, LoadPlan]:
     """Load, compile and plan, honouring the command-line overrides."""
+    check_host(options.host)
     spec = load_source(options.file, environment=options.environment, variables=options.variables,
                        har_options=options.har)
     if options.profile and options.ui:
@@ -188,6 +197,7 @@ def demo_command(options: RunOptions, *, port: int = 0, serve_only: bool = False
 
 def export_command(options: RunOptions, output: str | None) -> int:
     """`loadspec export FILE [-o OUT]`: write the self-contained Locust file (stdout by default)."""
+    check_host(options.host)
     spec = load_source(options.file, environment=options.environment, variables=options.variables,
                        har_options=options.har)
     extra = worker_options(options, host=options.host, iterations=options.iterations)
