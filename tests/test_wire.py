@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from loadspec.engine.wire import WireClient, WireOptions, encode_json, encode_multipart, prepare
+from loadspec.engine.wire import WireClient, WireOptions, encode_json, encode_multipart, header_lines, prepare
 
 MB = 1024 * 1024
 
@@ -521,6 +521,8 @@ def test_each_user_has_its_own_cookie_jar_which_can_be_cleared(serve):
     assert server.seen[-1].path == "/a" and server.seen[-1].headers["cookie"] == "via=redirect"
     alice.request("GET", "/a", headers={"Cookie": "mine=1"})  # a Cookie the step sets itself wins
     assert server.seen[-1].headers["cookie"] == "mine=1"
+    alice.send(prepare("GET", "/b", base_url=server.url), headers=header_lines({"Cookie": "rendered=1"}))
+    assert server.seen[-1].headers["cookie"] == "rendered=1"
 
 
 # --- TLS ----------------------------------------------------------------------------------------

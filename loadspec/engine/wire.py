@@ -333,7 +333,7 @@ class WireClient:
         self.options = replace(options, **fields) if options is not None else WireOptions(**fields)
         self.jar: CookieJar | None = CookieJar() if cookies else None
         self._jar_used = False  # a response set a cookie since the last clear: send the jar's cookies
-        self._pools: dict[tuple[str, str, int, bool, float], ConnectionPool] = {}
+        self._pools: dict[tuple[str, str, int, bool, float, float | None], ConnectionPool] = {}
 
     # -- public ----------------------------------------------------------------------------------
 
@@ -411,7 +411,7 @@ class WireClient:
             body = prepared.body
         redirects = 0
         while True:
-            cookie = self._cookie_header(url, head) if self._jar_used else b""
+            cookie = self._cookie_header(url, head + headers) if self._jar_used else b""
             if headers or cookie or target is not None or body is not prepared.body or redirects:
                 data = head + headers + cookie + _length_header(method, body) + b"\r\n" + (body or b"")
             else:
@@ -457,7 +457,7 @@ class WireClient:
 
     def _pool(self, origin: tuple[str, str, int], options: WireOptions) -> ConnectionPool:
         """The connections to one origin with one TLS mode and timeout (steps that differ get their own)."""
-        key = (*origin, options.verify, options.timeout)
+        key = (*origin, options.verify, options.timeout, options.total_timeout)
         pool = self._pools.get(key)
         if pool is None:
             scheme, host, port = origin
