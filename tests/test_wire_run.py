@@ -92,6 +92,28 @@ def test_a_body_cut_short_fails_the_step_with_every_client(tmp_path, serve, cli,
     assert result.step("cut short")["failures"] == 3, result.text
 
 
+def test_a_request_that_cannot_be_built_is_a_counted_failure_never_a_traceback(tmp_path, serve, cli):
+    server = serve({})
+    spec = write(tmp_path, """
+        variables:
+          nl: "\\n"
+        scenarios:
+          - name: bad
+            steps:
+              - {name: bad port, get: "http://127.0.0.1:99999/x", on_fail: continue}
+              - {name: newline header, get: /a, headers: {X-A: "a{{ nl }}b"}, on_fail: continue}
+              - {name: unicode header, get: /b, headers: {X-A: "Zoë ☃"}, on_fail: continue}
+              - {name: fine, get: /fine}
+        """)
+    result = cli("run", str(spec), "--host", server.url, "--iterations", "2", "-q", timeout=120)
+    assert result.code == 1 and "Traceback" not in result.text, result.text
+    for step in ("bad port", "newline header", "unicode header"):
+        assert (result.step(step)["requests"], result.step(step)["failures"]) == (2, 2), step
+    assert "bad port: URL 'http://127.0.0.1:99999/x': port out of range" in result.text
+    assert "newline header: header X-A: the value contains a line break" in result.text
+    assert [s.path for s in server.seen] == ["/fine", "/fine"]  # nothing unsendable went out
+
+
 def test_an_endless_body_ends_at_the_step_timeout(tmp_path, serve, cli):
     stop = threading.Event()
 
