@@ -20,7 +20,7 @@ from ..lang.checks import ResponseView
 from ..lang.templates import CompiledValue, RenderError
 from ..results.runlog import GROUP_METHOD, FailureExample, RunLog
 from .pools import PoolExhausted
-from .wire import PreparedRequest, WireClient, WireOptions
+from .wire import PreparedRequest, WireClient, WireOptions, WireResponse
 
 CONTINUE, STOP_ITERATION, STOP_USER = 0, 1, 2
 ON_FAIL = {"continue": CONTINUE, "stop_iteration": STOP_ITERATION, "stop_user": STOP_USER}
@@ -151,11 +151,14 @@ class WireRequest(CompiledRequest):
             target = None if self.render_target is None else self.render_target(variables)
             headers = b"" if self.render_headers is None else self.render_headers(variables)
             body = None if self.render_body is None else self.render_body(variables)
-        except (RenderError, ValueError, TypeError) as exc:  # a missing variable, a header with a newline
+        except Exception as exc:  # noqa: BLE001 - a missing variable, a header with a newline: a failure
             user.report_unsent(self, f"{self.name}: {exc}")
             user.failures += 1
             return self.fail_outcome
-        response = user.wire.send(self.prepared, target=target, headers=headers, body=body)
+        try:
+            response = user.wire.send(self.prepared, target=target, headers=headers, body=body)
+        except Exception as exc:  # noqa: BLE001 - send() reports failures itself; this guards against surprises
+            response = WireResponse(self.prepared.url, error=f"request failed: {type(exc).__name__}: {exc}")
         if response.error is not None:
             message: str | None = f"{self.name}: {response.error}"
         else:
