@@ -32,7 +32,7 @@ PoolOrder = Literal["sequential", "random", "unique"]
 PoolScope = Literal["user", "iteration"]
 OnExhausted = Literal["recycle", "stop_user", "stop_test"]
 Pick = Literal["first", "last", "random", "all"]
-ClientKind = Literal["fast", "requests"]
+ClientKind = Literal["wire", "fast", "requests"]
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,7 @@ class Spec:
     data: dict[str, DataPool] = field(default_factory=dict)
     load: Load = field(default_factory=Load)
     thresholds: list[Threshold] = field(default_factory=list)
-    client: ClientKind = "fast"
+    client: ClientKind = "wire"
     #: Test hooks: steps run once per test, before the first user starts and after the last stops.
     before: list[Step] = field(default_factory=list)
     after: list[Step] = field(default_factory=list)

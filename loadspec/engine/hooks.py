@@ -28,13 +28,8 @@ from .steps import CONTINUE, run_steps
 
 def _hook_user(test: CompiledTest, name: str, env: Environment) -> Any:
     user = test.hooks[name](env)
-    user.user_id, user.iteration, user.failures, user.setup_done = 0, 0, 0, True
-    user.run_log = test.run_log
-    user.sessions = {}
-    variables: dict[str, Any] = {"user_id": 0, "iteration": 0}
-    for key, value in test.variables:
-        variables[key] = value.get(variables)
-    user.variables = variables
+    user.begin(0)
+    user.setup_done = True
     return user
 
 
@@ -50,6 +45,7 @@ def _run_hook(test: CompiledTest, name: str, env: Environment) -> tuple[dict[str
             close = getattr(session, "close", None)
             if close is not None:
                 close()
+        user.on_stop()
     if user.failures or outcome != CONTINUE:
         error = next(iter(env.stats.errors.values()), None)
         return user.variables, str(error.error) if error is not None else "a step failed"

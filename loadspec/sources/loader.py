@@ -101,7 +101,7 @@ class _Reader(ResponseReader, PoolReader):
             defaults=defaults,
             data=self.pools,
             load=self.read_load(self.mapping(data.get("load"))),
-            client=data.get("client", "fast") if data.get("client") in ("fast", "requests") else "fast",
+            client=data["client"] if data.get("client") in ("wire", "fast", "requests") else "wire",
             before=before, after=after, extensions=extensions,
             version=1,
             source=source,
