@@ -43,7 +43,16 @@ from ._errors import RunError, UsageError
 from ._export import bundle_spec, file_stem, render_locustfile, runtime_options
 from ._pools import BatchedIndexSource, IndexDealer, PoolExhausted
 from ._results import collect
-from ._runner import LoadPlan, Monitor, RunOutcome, end_reason, make_environment, progress_line, step_order
+from ._runner import (
+    Interrupts,
+    LoadPlan,
+    Monitor,
+    RunOutcome,
+    end_reason,
+    make_environment,
+    progress_line,
+    step_order,
+)
 from ._units import parse_duration_option
 
 logger = logging.getLogger("loadspec")
@@ -206,6 +215,8 @@ def run_distributed(
     local: subprocess.Popen[bytes] | None = None
     env: Environment | None = None
     spawner: gevent.Greenlet | None = None
+    interrupts = Interrupts(progress or sys.stderr, plan.grace)
+    workers_quit = False
     try:
         locustfile = _write_locustfile(test, plan, args, variables, environ, folder)
         env = make_environment(test, plan)
@@ -225,18 +236,22 @@ def run_distributed(
         else:
             spawner = gevent.spawn(runner.start, plan.users, plan.spawn_rate)
             total = plan.duration
-        ended_by = _watch_run(runner, env, test, plan, monitors or [], progress, progress_interval, started, total)
-        elapsed = time.monotonic() - started
+        with interrupts:
+            ended_by = _watch_run(runner, env, test, plan, monitors or [], progress, progress_interval, started,
+                                  total, interrupts)
+            elapsed = time.monotonic() - started
+            _quit_workers(runner, plan.grace)  # inside: a second Ctrl+C while workers finish exits at once
+            workers_quit = True
     finally:
         if spawner is not None:
             spawner.kill(block=False)
-        if env is not None and isinstance(env.runner, MasterRunner):
-            _quit_workers(env.runner)
+        if env is not None and isinstance(env.runner, MasterRunner) and not workers_quit:
+            _quit_workers(env.runner, 0.0)
         if local is not None:
             _stop_process(local)
         shutil.rmtree(folder, ignore_errors=True)
     results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
-    return RunOutcome(environment=env, results=results, ended_by=ended_by)
+    return RunOutcome(environment=env, results=results, ended_by=ended_by, interrupted=interrupts.reason)
 
 
 def _write_locustfile(test: CompiledTest, plan: LoadPlan, args: argparse.Namespace, variables: Mapping[str, str],
@@ -313,7 +328,7 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 def _watch_run(runner: MasterRunner, env: Environment, test: CompiledTest, plan: LoadPlan,
                monitors: list[Monitor], progress: IO[str] | None, interval: float, started: float,
-               total: float | None) -> str:
+               total: float | None, interrupts: Interrupts) -> str:
     """Poll until the run should end; returns why it ended."""
     last_progress = 0.0
     lost: set[str] = set()
@@ -325,6 +340,8 @@ def _watch_run(runner: MasterRunner, env: Environment, test: CompiledTest, plan:
             _say(progress, f"worker {runner.get_worker_index(client_id) + 1} lost (no heartbeat); "
                            f"{runner.worker_count} still running")
         lost |= missing
+        if interrupts.reason:
+            return f"interrupted by {interrupts.reason}"
         reason = end_reason(runner, test, plan, elapsed, monitors)
         if reason:
             return reason
@@ -333,14 +350,15 @@ def _watch_run(runner: MasterRunner, env: Environment, test: CompiledTest, plan:
             _say(progress, f"{progress_line(env, elapsed, total)} | workers {runner.worker_count}")
 
 
-def _quit_workers(runner: MasterRunner) -> None:
+def _quit_workers(runner: MasterRunner, grace: float) -> None:
     """Locust's MasterRunner.quit(), but waiting for each worker's last stats report (a worker sends
-    it, then "quit", when told to quit) instead of a fixed half second."""
+    it, then "quit", when told to quit: after its users had `grace` seconds to finish their
+    requests in flight) instead of a fixed half second."""
     alive = {client.id for client in runner.clients.all if client.state != STATE_MISSING}
     runner.stop(send_stop_to_client=False)
     for client_id in alive:
         runner.send_message("quit", None, client_id=client_id)
-    deadline = time.monotonic() + FINAL_REPORT_WAIT
+    deadline = time.monotonic() + grace + FINAL_REPORT_WAIT
     while time.monotonic() < deadline and any(client_id in runner.clients for client_id in alive):
         gevent.sleep(0.05)
     gevent.sleep(0.1)  # a worker killed by a signal sends no "quit": its last report may still be in flight

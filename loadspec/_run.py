@@ -43,6 +43,9 @@ def prepare(args: argparse.Namespace, variables: Mapping[str, str],
                      iterations=getattr(args, "iterations", None))
     plan = profile_plan(profile, spec.load, **overrides) if profile else plan_load(spec.load, **overrides)
     plan.pacing = parse_duration_option(getattr(args, "pacing", None), "--pacing")
+    grace = parse_duration_option(getattr(args, "grace", None), "--grace")
+    spec_grace = getattr(spec.load, "graceful_stop", None)
+    plan.grace = grace if grace is not None else spec_grace if spec_grace is not None else plan.grace
     if env is None:
         env = merged_environment(os.environ, getattr(args, "env_file", None))
     iterations = plan.iterations
@@ -92,7 +95,7 @@ def run_command(args: argparse.Namespace, variables: Mapping[str, str]) -> int:
     results = outcome.results
     checks = final_checks(thresholds, results, watch.aborted)
     verdict = judge(results, checks, has_thresholds=bool(thresholds), aborted=watch.aborted,
-                    broke=stress.verdict() if stress else None)
+                    broke=stress.verdict() if stress else None, interrupted=outcome.interrupted)
     out.write("\n" + render_summary(results, test.run_log.examples, precision_note=not test.spec.thresholds) + "\n")
     for part in (thresholds_table(checks), stress_table(stress) if stress else ""):
         if part:

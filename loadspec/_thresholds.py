@@ -23,6 +23,8 @@ EXIT_REQUESTS_FAILED = 1  # no thresholds in the spec and some request failed (o
 EXIT_INVALID = 2  # bad spec or options (raised as LoadspecError, turned into this code by the CLI)
 EXIT_THRESHOLDS_FAILED = 3
 EXIT_ABORTED = 4  # an abort_on_fail threshold stopped the run early
+EXIT_INTERRUPTED = 130  # Ctrl+C (SIGINT) ended the run; its summary and reports are still written
+EXIT_TERMINATED = 143  # SIGTERM ended the run, likewise
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -187,7 +189,7 @@ class Verdict:
     """How the run ended for the user and for CI: an exit code, a word and a sentence."""
 
     exit_code: int
-    status: str  # passed | failed | thresholds_failed | aborted
+    status: str  # passed | failed | thresholds_failed | aborted | interrupted
     reason: str
 
     @property
@@ -196,9 +198,15 @@ class Verdict:
 
 
 def judge(results: RunResults, checks: list[ThresholdResult], *, has_thresholds: bool,
-          aborted: ThresholdResult | None = None, broke: str | None = None) -> Verdict:
-    """The exit code. With thresholds, they alone decide (failed requests within them are fine);
-    without thresholds any failed request or a data pool's stop_test fails the run."""
+          aborted: ThresholdResult | None = None, broke: str | None = None,
+          interrupted: str | None = None) -> Verdict:
+    """The exit code. A run ended by a signal says so (130 for SIGINT, 143 for SIGTERM). With
+    thresholds, they alone decide (failed requests within them are fine); without thresholds any
+    failed request or a data pool's stop_test fails the run. A run in which no request succeeded
+    never passes."""
+    if interrupted is not None:
+        code = EXIT_TERMINATED if "SIGTERM" in interrupted else EXIT_INTERRUPTED
+        return Verdict(code, "interrupted", f"{interrupted} before the run could finish")
     if aborted is not None:
         scope = f" on {aborted.threshold.step}" if aborted.threshold.step else ""
         return Verdict(EXIT_ABORTED, "aborted",
@@ -213,10 +221,20 @@ def judge(results: RunResults, checks: list[ThresholdResult], *, has_thresholds:
                               for c in failed)
             return Verdict(EXIT_THRESHOLDS_FAILED, "thresholds_failed",
                            f"{len(failed)} of {len(checks)} thresholds failed: {names}")
+        if results.total.requests == results.total.failures:
+            return Verdict(EXIT_REQUESTS_FAILED, "failed", _nothing_succeeded(results))
         return Verdict(EXIT_PASSED, "passed", f"all {len(checks)} thresholds passed")
     if results.stop_reason:
         return Verdict(EXIT_REQUESTS_FAILED, "failed", f"stopped early: {results.stop_reason}")
+    if not results.total.requests:
+        return Verdict(EXIT_REQUESTS_FAILED, "failed", _nothing_succeeded(results))
     if results.total.failures:
         return Verdict(EXIT_REQUESTS_FAILED, "failed",
                        f"{results.total.failures} of {results.total.requests} requests failed")
     return Verdict(EXIT_PASSED, "passed", f"all {results.total.requests} requests succeeded")
+
+
+def _nothing_succeeded(results: RunResults) -> str:
+    if not results.total.requests:
+        return "no request completed: a run that measured nothing never passes"
+    return f"none of the {results.total.requests} requests succeeded"

@@ -147,6 +147,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no live progress lines")
     load.add_argument("--profile", choices=PROFILES,
                       help="a named load profile scaled from the spec's load (see docs/profiles.md)")
+    load.add_argument("--grace", metavar="DURATION",
+                      help="when the run ends, give requests in flight this long to finish (default: 5s); "
+                           "the ones still running are counted failed")
     load.add_argument("--pacing", metavar="DURATION",
                       help="start each user's iterations this far apart (fixed iteration interval), e.g. 2s")
     parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
