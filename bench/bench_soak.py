@@ -24,7 +24,7 @@ from pathlib import Path
 import psutil
 from bench_vs_locustfile import SPEC as BENCH_FLOW  # bench/ is on sys.path when run as a script
 
-from loadspec._demo_server import DemoServer
+from loadspec.demo.server import DemoServer
 
 WARM_UP_S = 60.0
 

@@ -4,7 +4,8 @@ This is the single meeting point of the pipeline. The YAML loader and the HAR im
 `Spec`; the compiler and the YAML writer only read it. It holds already-checked, already-normalised
 values (durations in seconds, response-time limits in milliseconds, rates as fractions) and the
 source location of every element so later stages can point back at the file. It must stay
-engine-free: no Locust, no I/O, no parsing (beyond `Threshold.from_text` handing its text to `_units`).
+engine-free and import nothing else of loadspec: no Locust, no I/O, no parsing (a threshold's text is
+read by `lang.units.threshold_from_text`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-
-from ._units import parse_threshold
 
 HTTP_METHODS: tuple[str, ...] = ("get", "post", "put", "patch", "delete", "head", "options")
 
@@ -34,6 +33,7 @@ PoolScope = Literal["user", "iteration"]
 OnExhausted = Literal["recycle", "stop_user", "stop_test"]
 Pick = Literal["first", "last", "random", "all"]
 ClientKind = Literal["fast", "requests"]
+OnLargeBody = Literal["fail", "discard"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,8 @@ class RequestStep:
     assertions: list[Assertion] = field(default_factory=list)
     when: Assertion | None = None
     probability: float | None = None
+    max_body: int | None = None
+    on_large_body: OnLargeBody | None = None
     on_fail: OnFail = "stop_iteration"
     comment: str | None = None  # notes written above the step by the YAML writer
     section: str | None = None  # a heading above the first of consecutive steps sharing it (a browser page)
@@ -200,6 +202,8 @@ class Defaults:
     verify_tls: bool | None = None
     allow_redirects: bool | None = None
     think_time: ThinkTime | None = None
+    max_body: int | None = None  # bytes of a response body kept (None: 10 MB)
+    on_large_body: OnLargeBody | None = None  # what a body over max_body does (None: fail)
 
 
 @dataclass
@@ -221,6 +225,7 @@ class Load:
     stages: list[Stage] = field(default_factory=list)
     iterations: int | None = None
     pacing: float | None = None
+    graceful_stop: float | None = None  # seconds requests in flight get when the run ends (None: 5 s)
 
 
 @dataclass
@@ -237,13 +242,6 @@ class Threshold:
     abort_on_fail: bool = False
     delay_abort_eval: float = 0.0
     where: Location = NOWHERE
-
-    @classmethod
-    def from_text(cls, text: str, **options: Any) -> Threshold:
-        """`p95 < 500ms` as a Threshold (any other field by keyword); ValueError when unreadable."""
-        parsed = parse_threshold(text)
-        return cls(metric=parsed.metric, op=parsed.op, value=parsed.value, text=text.strip(),
-                   percentile=parsed.percentile, **options)
 
 
 @dataclass
@@ -268,6 +266,16 @@ class Spec:
     recorded_secrets: dict[str, str] = field(default_factory=dict)
 
 
+def iter_steps(steps: list[Step]) -> list[Step]:
+    """Every step of a step list, groups and loops included, depth first, in execution order."""
+    found: list[Step] = []
+    for step in steps:
+        found.append(step)
+        if not isinstance(step, RequestStep):
+            found.extend(iter_steps(step.steps))
+    return found
+
+
 def iter_request_steps(steps: list[Step]) -> list[RequestStep]:
     """All request steps of a step list, depth first, in execution order."""
     found: list[RequestStep] = []
@@ -277,3 +285,10 @@ def iter_request_steps(steps: list[Step]) -> list[RequestStep]:
         else:
             found.extend(iter_request_steps(step.steps))
     return found
+
+
+__all__ = ["Assertion", "Body", "Capture", "ClientKind", "DataPool", "Defaults", "GroupStep", "HTTP_METHODS",
+           "INLINE_QUERIES", "Load", "Location", "LoopStep", "NOWHERE", "OnExhausted", "OnFail", "PREDICATES",
+           "Pick", "PoolOrder", "PoolScope", "Predicate", "QUERY_KINDS", "Query", "RequestStep", "SELECTOR_QUERIES",
+           "Scenario", "Spec", "Stage", "Step", "ThinkTime", "Threshold", "UploadFile", "iter_request_steps",
+           "iter_steps"]
