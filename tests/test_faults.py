@@ -260,6 +260,36 @@ def test_fault_matrix(fault: Fault, client: str, mode: str, tmp_path: Path) -> N
     assert not problems, f"{fault.name} / {client} / {mode}:\n  " + "\n  ".join(problems)
 
 
+@pytest.mark.parametrize("client", ["fast", "requests"])
+def test_a_step_that_allows_a_large_body_reads_and_drops_it(client: str, tmp_path: Path) -> None:
+    with FaultServer() as server:
+        spec = tmp_path / "download.yaml"
+        spec.write_text(f"""\
+version: 1
+name: download
+host: {server.url}
+defaults: {{timeout: 20s, max_body: 1MB}}
+scenarios:
+  - name: hit
+    steps:
+      - name: download
+        get: /huge?mb=50
+        on_large_body: discard
+        assert: [{{body: {{starts_with: xxxx}}}}]
+      - name: capped
+        get: /huge?mb=2
+""")
+        run = run_loadspec(["run", str(spec), "--client", client, "-q", "-u", "1", "--iterations", "2"], tmp_path)
+        assert run.code is not None and "Traceback" not in run.text, run.text
+        assert run.summary is not None, run.text
+        assert server.count("/huge") == 4
+        assert run.step("download")["requests"] == 2 and run.step("download")["failures"] == 0, run.summary
+        assert run.step("capped")["requests"] == 2 and run.step("capped")["failures"] == 2
+        assert any("capped: body over 1 MB" in f["message"] for f in run.summary["failures"]), run.summary
+        assert run.peak_rss_mb < RSS_LIMIT_MB, run.peak_rss_mb
+        assert run.code == EXIT_REQUESTS_FAILED
+
+
 # --- a request that cannot even be built ------------------------------------------------------------
 
 BUILD_SPEC = """\

@@ -97,6 +97,10 @@ class _Keeper:
 def read_fast_body(response: Any, limit: int) -> BodyRead:
     """Read the body of a streamed FastHttpSession response (its `_response` is geventhttpclient's)
     into `response._cached_content`, so `.content` and `.text` serve the kept part."""
+    read_already = getattr(response, "_cached_content", None)  # a slot of geventhttpclient's response
+    if read_already is not None:  # a 4xx/5xx: geventhttpclient read the body for its error log
+        response._cached_content = read_already[:limit]
+        return BodyRead(received=len(read_already), over=len(read_already) > limit)
     raw = getattr(response, "_response", None)
     if raw is None:
         response._cached_content = b""
