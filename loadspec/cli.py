@@ -220,6 +220,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no live progress lines")
     load.add_argument("--profile", choices=PROFILES,
                       help="a named load profile scaled from the spec's load (see docs/profiles.md)")
+    load.add_argument("--grace", metavar="DURATION",
+                      help="when the run ends, give requests in flight this long to finish (default: 5s); "
+                           "the ones still running are counted failed")
     load.add_argument("--pacing", metavar="DURATION",
                       help="start each user's iterations this far apart (fixed iteration interval), e.g. 2s")
     parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
@@ -345,7 +348,8 @@ def _run_options(args: argparse.Namespace, file: str | None = None) -> Any:
         env_files=list(getattr(args, "env_file", None) or []), host=args.host, client=args.client,
         users=getattr(args, "users", None), spawn_rate=getattr(args, "spawn_rate", None),
         duration=_duration(args, "duration", "--duration"), iterations=getattr(args, "iterations", None),
-        pacing=_duration(args, "pacing", "--pacing"), profile=getattr(args, "profile", None),
+        pacing=_duration(args, "pacing", "--pacing"), grace=_duration(args, "grace", "--grace"),
+        profile=getattr(args, "profile", None),
         ui=getattr(args, "ui", False), ui_port=getattr(args, "ui_port", 8089), quiet=getattr(args, "quiet", False),
         har=_har_options(args) if hasattr(args, "include_host") else None, imports=_import_options(args),
         reports=ReportTargets(*(getattr(args, name, None) for name in ("report_dir", "html", "json", "junit", "csv"))),

@@ -3,8 +3,9 @@
 source → Spec → compiled users → run → results → verdict → reports → exit code. Glue only: each stage
 lives in its own package, and every command takes option dataclasses (built by `cli.py`, or by a
 library user), never command-line arguments. Exit codes (docs/thresholds.md): 0 passed; 1 some
-request failed and the spec has no thresholds; 2 invalid input (raised as LoadspecError and turned
-into a message by the CLI); 3 thresholds failed; 4 aborted early by an abort_on_fail threshold.
+request failed and the spec has no thresholds, or no request succeeded; 2 invalid input (raised as
+LoadspecError and turned into a message by the CLI); 3 thresholds failed; 4 aborted early by an
+abort_on_fail threshold; 130 / 143 interrupted by Ctrl+C / SIGTERM (summary and reports written).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class RunOptions:
     duration: float | None = None  # seconds
     iterations: int | None = None
     pacing: float | None = None  # seconds
+    grace: float | None = None  # seconds requests in flight get at the end (None: load.graceful_stop, else 5 s)
     profile: str | None = None
     ui: bool = False
     ui_port: int = 8089
@@ -89,6 +91,9 @@ def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[
     plan.pacing = options.pacing
     if plan.is_open and plan.pacing is not None:
         raise UsageError("--pacing applies to the closed model; this spec sets an arrival rate (load.rate)")
+    grace = options.grace if options.grace is not None else spec.load.graceful_stop
+    if grace is not None:
+        plan.grace = grace
     if env is None:
         env = environment_of(options)
     iterations = plan.iterations
@@ -167,7 +172,7 @@ def run_command(options: RunOptions) -> int:
     results = outcome.results
     checks = final_checks(thresholds, results, watch.aborted)
     verdict = judge(results, checks, has_thresholds=bool(thresholds), aborted=watch.aborted,
-                    broke=stress.verdict() if stress else None)
+                    broke=stress.verdict() if stress else None, interrupted=outcome.interrupted)
     out.write("\n" + render_summary(results, test.run_log.examples, precision_note=not test.spec.thresholds) + "\n")
     for part in (thresholds_table(checks), stress_table(stress) if stress else ""):
         if part:

@@ -77,6 +77,8 @@ EXIT_REQUESTS_FAILED = 1  # no thresholds in the spec and some request failed (o
 EXIT_INVALID = 2  # bad spec or options (raised as LoadspecError, turned into this code by the CLI)
 EXIT_THRESHOLDS_FAILED = 3
 EXIT_ABORTED = 4  # an abort_on_fail threshold stopped the run early
+EXIT_INTERRUPTED = 130  # Ctrl+C (SIGINT) ended the run; its summary and reports are still written
+EXIT_TERMINATED = 143  # SIGTERM ended the run, likewise
 
 
 class LoadspecError(Exception):
@@ -136,6 +138,7 @@ class UsageError(LoadspecError):
     """Command-line options that do not fit together."""
 
 
-__all__ = ["EXIT_ABORTED", "EXIT_INVALID", "EXIT_PASSED", "EXIT_REQUESTS_FAILED", "EXIT_THRESHOLDS_FAILED",
+__all__ = ["EXIT_ABORTED", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_PASSED", "EXIT_REQUESTS_FAILED", "EXIT_TERMINATED",
+           "EXIT_THRESHOLDS_FAILED",
            "CompileError", "Diagnostic", "HarError", "InputFileError", "LoadspecError", "RunError", "SpecError",
            "TemplateError", "UsageError", "render_all"]

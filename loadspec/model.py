@@ -33,6 +33,7 @@ PoolScope = Literal["user", "iteration"]
 OnExhausted = Literal["recycle", "stop_user", "stop_test"]
 Pick = Literal["first", "last", "random", "all"]
 ClientKind = Literal["wire", "fast", "requests"]
+OnLargeBody = Literal["fail", "discard"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ class RequestStep:
     assertions: list[Assertion] = field(default_factory=list)
     when: Assertion | None = None
     probability: float | None = None
+    max_body: int | None = None
+    on_large_body: OnLargeBody | None = None
     on_fail: OnFail = "stop_iteration"
     tags: dict[str, str] = field(default_factory=dict)  # its own and those of its enclosing groups
     comment: str | None = None  # notes written above the step by the YAML writer
@@ -201,6 +204,8 @@ class Defaults:
     verify_tls: bool | None = None
     allow_redirects: bool | None = None
     think_time: ThinkTime | None = None
+    max_body: int | None = None  # bytes of a response body kept (None: 10 MB)
+    on_large_body: OnLargeBody | None = None  # what a body over max_body does (None: fail)
 
 
 @dataclass
@@ -224,6 +229,7 @@ class Load:
     stages: list[Stage] = field(default_factory=list)
     iterations: int | None = None
     pacing: float | None = None
+    graceful_stop: float | None = None  # seconds requests in flight get when the run ends (None: 5 s)
     #: The open model: iterations started per second (the start rate when stages carry `rate:`),
     #: run by at most `max_users` concurrent users, `users` of them started up front.
     rate: float | None = None

@@ -34,6 +34,7 @@ from .engine.hooks import attach_hooks, share_before_values
 from .engine.runner import StagesShape, end_reason
 from .errors import LoadspecError, SpecError
 from .model import Spec
+from .results.plan import LoadPlan
 from .sources.dispatch import load_source, with_recorded_secrets
 from .writers.locustfile import safe_relative, strip_leading_newline
 
@@ -156,6 +157,11 @@ def _on_init(test: CompiledTest, environment: Environment, runner: Runner | None
     if isinstance(runner, MasterRunner):
         serve_rows(runner, test)
         serve_arrivals(runner, test)
+    if not environment.stop_timeout:
+        # Locust's default stop timeout is 0: users are killed with their requests in flight, which
+        # the steps then count as failed ("interrupted at the end of the run"). Give them the grace
+        # period `loadspec run` gives (a master sends it on to its workers); --stop-timeout N wins.
+        environment.stop_timeout = LoadPlan.grace
     if runner is not None:
         gevent.spawn(_watch, environment, runner, test)
 

@@ -228,7 +228,7 @@ assert:
 
 `when:` on a step takes one assertion against a variable: `when: {var: product_id, exists: true}`.
 """),
-    Section("Value shapes", ("duration", "think_time", "comparable", "status_code", "identifier",
+    Section("Value shapes", ("duration", "size", "think_time", "comparable", "status_code", "identifier",
                              "variables")),
 )
 

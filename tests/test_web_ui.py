@@ -1,13 +1,14 @@
-"""`loadspec run FILE --ui`: Locust's web UI drives the compiled users; stopping there ends the run.
+"""`loadspec run FILE --ui`: Locust's web UI drives the compiled users; Ctrl+C ends the session.
 
 Steered the way the browser does it: `POST /swarm` starts users, `GET /stats/requests` shows the
-compiled steps' requests, `POST /stop` stops the test, and loadspec then prints its summary, judges
-the thresholds and writes the requested reports.
+compiled steps' requests, `POST /stop` stops the test, and on Ctrl+C loadspec prints the summary of
+that last test, judges the thresholds and writes the requested reports.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -86,6 +87,10 @@ def test_the_web_ui_runs_the_compiled_users(tmp_path: Path) -> None:
             assert stats["state"] == "running" and stats["user_count"] == 2, stats
             assert counts.get("list products", 0) > 5 and counts.get("health", 0) > 5, counts
             assert call(base + "/stop", {}, method="POST")["success"]
+            deadline = time.monotonic() + 20
+            while call(base + "/stats/requests")["state"] != "stopped" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            process.send_signal(signal.SIGINT)  # the UI stays up after STOP; Ctrl+C writes the reports
             out, err = process.communicate(timeout=30)
         finally:
             if process.poll() is None:

@@ -25,6 +25,7 @@ from ..results.runlog import RunLog
 from ..sources.features import extension_builtins
 from .pools import PoolCursor
 from .steps import (
+    DEFAULT_BODY_LIMIT,
     DEFAULT_TIMEOUT,
     ON_FAIL,
     CompiledGroup,
@@ -65,7 +66,8 @@ def compile_request(step: RequestStep, spec: Spec, env: EnvLookup, client: str, 
     redirects = step.allow_redirects if step.allow_redirects is not None else defaults.allow_redirects
     body_kind, body, files = _compile_body(step.body, env, base_dir)
     fixed: dict[str, Any] = {"name": step.name, "catch_response": True,
-                             "allow_redirects": True if redirects is None else redirects}
+                             "allow_redirects": True if redirects is None else redirects,
+                             "stream": True}  # the step reads the body itself, within its body limit
     dynamic: list[tuple[str, Any]] = []
     parts = (("headers", compile_value(headers, env) if headers else None),
              ("params", compile_value(step.params, env) if step.params else None), (body_kind, body))
@@ -85,6 +87,12 @@ def compile_request(step: RequestStep, spec: Spec, env: EnvLookup, client: str, 
     # FastHttpSession has no per-request timeout or TLS switch: steps that differ from the
     # user's defaults get a session of their own (sharing the cookie jar), keyed here.
     request.session_key = (timeout, verify)
+    request.client = client
+    request.total_timeout = timeout or DEFAULT_TIMEOUT  # for the whole exchange, body included
+    limit = step.max_body if step.max_body is not None else defaults.max_body
+    request.body_limit = int(limit) if limit is not None else DEFAULT_BODY_LIMIT
+    over = step.on_large_body or defaults.on_large_body
+    request.large_body_ok = over == "discard"
     think: ThinkTime | None = step.think_time or defaults.think_time
     request.think = (think.minimum, think.maximum) if think and think.maximum > 0 else None
     request.checks = [compile_check(a, step.name, env) for a in step.assertions]
@@ -100,7 +108,8 @@ def compile_request(step: RequestStep, spec: Spec, env: EnvLookup, client: str, 
     request.fail_outcome = ON_FAIL[step.on_fail]
     if isinstance(request, WireRequest):
         options = WireOptions(timeout=timeout or DEFAULT_TIMEOUT, total_timeout=timeout or DEFAULT_TIMEOUT,
-                              verify=verify, follow_redirects=True if redirects is None else redirects)
+                              verify=verify, follow_redirects=True if redirects is None else redirects,
+                              body_limit=request.body_limit)
         _prepare_wire(request, step, headers, env, base_dir, host, options)
     return request
 

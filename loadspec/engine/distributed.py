@@ -46,7 +46,7 @@ from ..writers.locustfile import bundle_spec, file_stem, render_locustfile
 from .arrival import serve_arrivals
 from .compiler import CompiledTest
 from .pools import BatchedIndexSource, IndexDealer, PoolExhausted
-from .runner import Monitor, RunOutcome, end_reason, make_environment, progress_line, step_order
+from .runner import Interrupts, Monitor, RunOutcome, end_reason, make_environment, progress_line, step_order
 
 logger = logging.getLogger("loadspec")
 
@@ -234,6 +234,8 @@ def run_distributed(
     local: subprocess.Popen[bytes] | None = None
     env: Environment | None = None
     spawner: gevent.Greenlet | None = None
+    interrupts = Interrupts(progress or sys.stderr, plan.grace)
+    workers_quit = False
     try:
         locustfile = _write_locustfile(test, source, worker_options, environ, folder)
         env = make_environment(test, plan)
@@ -254,18 +256,22 @@ def run_distributed(
         else:
             spawner = gevent.spawn(runner.start, plan.users, plan.spawn_rate)
             total = plan.duration
-        ended_by = _watch_run(runner, env, test, plan, monitors or [], progress, progress_interval, started, total)
-        elapsed = time.monotonic() - started
+        with interrupts:
+            ended_by = _watch_run(runner, env, test, plan, monitors or [], progress, progress_interval, started,
+                                  total, interrupts)
+            elapsed = time.monotonic() - started
+            _quit_workers(runner, plan.grace)  # inside: a second Ctrl+C while workers finish exits at once
+            workers_quit = True
     finally:
         if spawner is not None:
             spawner.kill(block=False)
-        if env is not None and isinstance(env.runner, MasterRunner):
-            _quit_workers(env.runner)
+        if env is not None and isinstance(env.runner, MasterRunner) and not workers_quit:
+            _quit_workers(env.runner, 0.0)
         if local is not None:
             _stop_process(local)
         shutil.rmtree(folder, ignore_errors=True)
     results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
-    return RunOutcome(environment=env, results=results, ended_by=ended_by)
+    return RunOutcome(environment=env, results=results, ended_by=ended_by, interrupted=interrupts.reason)
 
 
 def _write_locustfile(test: CompiledTest, source: Path, options: Mapping[str, Any], environ: Mapping[str, str],
@@ -341,7 +347,7 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 def _watch_run(runner: MasterRunner, env: Environment, test: CompiledTest, plan: LoadPlan,
                monitors: list[Monitor], progress: IO[str] | None, interval: float, started: float,
-               total: float | None) -> str:
+               total: float | None, interrupts: Interrupts) -> str:
     """Poll until the run should end; returns why it ended."""
     last_progress = 0.0
     lost: set[str] = set()
@@ -353,6 +359,8 @@ def _watch_run(runner: MasterRunner, env: Environment, test: CompiledTest, plan:
             _say(progress, f"worker {runner.get_worker_index(client_id) + 1} lost (no heartbeat); "
                            f"{runner.worker_count} still running")
         lost |= missing
+        if interrupts.reason:
+            return f"interrupted by {interrupts.reason}"
         reason = end_reason(runner, test, plan, elapsed, monitors)
         if reason:
             return reason
@@ -361,14 +369,15 @@ def _watch_run(runner: MasterRunner, env: Environment, test: CompiledTest, plan:
             _say(progress, f"{progress_line(env, elapsed, total, test.run_log)} | workers {runner.worker_count}")
 
 
-def _quit_workers(runner: MasterRunner) -> None:
+def _quit_workers(runner: MasterRunner, grace: float) -> None:
     """Locust's MasterRunner.quit(), but waiting for each worker's last stats report (a worker sends
-    it, then "quit", when told to quit) instead of a fixed half second."""
+    it, then "quit", when told to quit: after its users had `grace` seconds to finish their
+    requests in flight) instead of a fixed half second."""
     alive = {client.id for client in runner.clients.all if client.state != STATE_MISSING}
     runner.stop(send_stop_to_client=False)
     for client_id in alive:
         runner.send_message("quit", None, client_id=client_id)
-    deadline = time.monotonic() + FINAL_REPORT_WAIT
+    deadline = time.monotonic() + grace + FINAL_REPORT_WAIT
     while time.monotonic() < deadline and any(client_id in runner.clients for client_id in alive):
         gevent.sleep(0.05)
     gevent.sleep(0.1)  # a worker killed by a signal sends no "quit": its last report may still be in flight

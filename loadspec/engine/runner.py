@@ -10,6 +10,7 @@ threshold) and hands back `RunResults`. It does not compile, print summaries or 
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import gevent
-import gevent.event
 import locust
 from locust import LoadTestShape
 from locust.env import Environment
@@ -29,7 +29,7 @@ from locust.stats import stats_history
 from ..errors import RunError
 from ..model import Stage, iter_request_steps
 from ..results.plan import LoadPlan
-from ..results.stats import RunResults, collect
+from ..results.stats import RunResults, collect, requests_total
 from .arrival import arm_local
 from .compiler import CompiledTest
 from .webui import install_tab
@@ -64,6 +64,7 @@ class RunOutcome:
     environment: Environment
     results: RunResults
     ended_by: str
+    interrupted: str | None = None  # "Ctrl+C (SIGINT)" or "SIGTERM" when a signal ended the run
 
 
 def step_order(test: CompiledTest) -> list[str]:
@@ -77,9 +78,47 @@ def step_order(test: CompiledTest) -> list[str]:
 
 
 def make_environment(test: CompiledTest, plan: LoadPlan | None = None) -> Environment:
+    """Locust's environment for `test`. Its stop_timeout is the plan's grace period: when the run
+    ends, users stop at their next step and requests in flight get that long to finish; the ones
+    still running after it are counted failed by the step ("interrupted at the end of the run")."""
     shape = StagesShape(plan.stages) if plan and plan.stages else None
     return Environment(user_classes=test.user_classes, events=locust.events, host=test.host,
-                       shape_class=shape, catch_exceptions=True)
+                       shape_class=shape, catch_exceptions=True,
+                       stop_timeout=plan.grace if plan is not None else LoadPlan.grace)
+
+
+class Interrupts:
+    """Ctrl+C (SIGINT) and SIGTERM while a run is on: the first ends it the normal way (users
+    stopped, requests in flight given the grace period, summary and reports written), noted in
+    `reason`; a second Ctrl+C exits at once with code 130."""
+
+    def __init__(self, say: IO[str] | None = sys.stderr, grace: float = LoadPlan.grace):
+        self.reason: str | None = None
+        self.say = say
+        self.grace = grace
+        self._handles: list[Any] = []
+
+    def __enter__(self) -> Interrupts:
+        self._handles = [gevent.signal_handler(signal.SIGINT, self._caught, "Ctrl+C (SIGINT)"),
+                         gevent.signal_handler(signal.SIGTERM, self._caught, "SIGTERM")]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for handle in self._handles:
+            handle.cancel()
+
+    def _caught(self, what: str) -> None:
+        if self.reason is not None:
+            if what.startswith("Ctrl+C"):
+                sys.stderr.write("\ninterrupted again: exiting now, without summary or reports\n")
+                sys.stderr.flush()
+                os._exit(130)
+            return
+        self.reason = what
+        if self.say is not None:
+            self.say.write(f"\n{what}: stopping; requests in flight get up to {self.grace:g}s "
+                           "(press Ctrl+C again to exit at once)\n")
+            self.say.flush()
 
 
 def run_local(
@@ -97,29 +136,35 @@ def run_local(
     env.events.init.fire(environment=env, runner=runner, web_ui=env.web_ui)
     arm_local(runner, test, plan)
     started = time.monotonic()
-    if plan.stages:
-        runner.start_shape()
-        total = sum(stage.duration for stage in plan.stages)
-    else:
-        runner.start(plan.users, plan.spawn_rate)
-        total = plan.duration
-    last_progress = 0.0
-    try:
-        while True:
-            gevent.sleep(0.2)
-            elapsed = time.monotonic() - started
-            ended_by = end_reason(runner, test, plan, elapsed, monitors)
-            if ended_by:
-                break
-            if progress is not None and elapsed - last_progress >= progress_interval:
-                last_progress = elapsed
-                progress.write(progress_line(env, elapsed, total, test.run_log) + "\n")
-                progress.flush()
-    finally:
-        runner.quit()
-    elapsed = time.monotonic() - started
+    with Interrupts(sys.stderr, plan.grace) as interrupts:
+        if plan.stages:
+            runner.start_shape()
+            total = sum(stage.duration for stage in plan.stages)
+        else:
+            runner.start(plan.users, plan.spawn_rate)
+            total = plan.duration
+        last_progress = 0.0
+        ended_by: str | None = "interrupted"
+        try:
+            while True:
+                gevent.sleep(0.2)
+                elapsed = time.monotonic() - started
+                if interrupts.reason:
+                    ended_by = f"interrupted by {interrupts.reason}"
+                    break
+                ended_by = end_reason(runner, test, plan, elapsed, monitors)
+                if ended_by:
+                    break
+                if progress is not None and elapsed - last_progress >= progress_interval:
+                    last_progress = elapsed
+                    progress.write(progress_line(env, elapsed, total, test.run_log) + "\n")
+                    progress.flush()
+        finally:
+            elapsed = time.monotonic() - started  # the run's time; the grace period is not load
+            runner.quit()  # waits up to plan.grace for requests in flight
     results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
-    return RunOutcome(environment=env, results=results, ended_by=ended_by)
+    return RunOutcome(environment=env, results=results, ended_by=ended_by or "interrupted",
+                      interrupted=interrupts.reason)
 
 
 def end_reason(runner: Runner, test: CompiledTest, plan: LoadPlan | None, elapsed: float,
@@ -166,15 +211,18 @@ def run_web_ui(
     monitors: list[Monitor] | None = None,
     out: IO[str] = sys.stdout,
 ) -> RunOutcome:
-    """Serve Locust's web UI with the compiled users; the user starts, steers and stops the test.
+    """Serve Locust's web UI with the compiled users; the user starts, steers and stops tests there.
 
-    Ends when the test is stopped from the UI (after it ran), on Ctrl+C or SIGTERM, when a monitor
-    asks to stop, or when a data pool stops the test. The plan only pre-fills the UI's form."""
+    The UI stays up after STOP: the results stay visible and a new test can start. It ends on
+    Ctrl+C or SIGTERM (with the results of the test running then, interrupted, or else of the last
+    test stopped in the UI), when a monitor asks to stop, or when a data pool stops the test. The
+    plan only pre-fills the UI's form."""
     env = make_environment(test)
     env.parsed_options = types.SimpleNamespace(
         num_users=plan.users or 1, spawn_rate=plan.spawn_rate, run_time=None, host=test.host,
         stats_history_enabled=False,
     )
+    env.stop_timeout = plan.grace
     runner = env.create_local_runner()
     # Locust's UI parses sys.argv with its own parser (for extra UI options) on every page load.
     saved_argv, sys.argv = sys.argv, sys.argv[:1]
@@ -193,55 +241,74 @@ def _serve_web_ui(test: CompiledTest, env: Environment, runner: Any, host: str, 
     install_tab(web_ui, env, test, step_order(test))
     env.events.init.fire(environment=env, runner=runner, web_ui=web_ui)
     history = gevent.spawn(stats_history, runner)
-    terminate = gevent.event.Event()
-    gevent.signal_handler(signal.SIGTERM, terminate.set)
-    out.write(f"web UI: http://{host}:{port} — start the test there; stop it there or press Ctrl+C to end\n")
+    out.write(f"web UI: http://{host}:{port} — start a test there; stop it there, start another, "
+              "and press Ctrl+C to write the last test's reports and exit\n")
     out.flush()
-    started: float | None = None
-    ended_by = "interrupted"
+    started: float | None = None  # when the test now running started
+    last: tuple[RunResults, float] | None = None  # the results of the last test stopped in the UI
+    ended_by = "web UI closed"
     last_progress = 0.0
+    elapsed = 0.0
+    interrupts = Interrupts(progress or out, env.stop_timeout or 0.0)
     try:
-        while not terminate.wait(0.2):
-            if web_ui.greenlet.dead:
-                ended_by = "web UI ended"
-                break
-            if test.run_log.stop_reason:
-                ended_by = "stop_test"
-                break
-            if runner.state in (STATE_SPAWNING, STATE_RUNNING):
-                if started is None:
-                    started = time.monotonic()
-                elapsed = time.monotonic() - started
-                stop = _ask_monitors(monitors, env, elapsed)
-                if stop:
-                    ended_by = stop
+        with interrupts:
+            while not interrupts.reason:
+                gevent.sleep(0.2)
+                if web_ui.greenlet.dead:
+                    ended_by = "web UI ended"
                     break
-                if progress is not None and elapsed - last_progress >= 2.0:
-                    last_progress = elapsed
-                    progress.write(progress_line(env, elapsed, None) + "\n")
-                    progress.flush()
-            elif started is not None and runner.state == STATE_STOPPED:
-                ended_by = "stopped from the web UI"
-                break
-        else:
-            ended_by = "terminated"
-    except KeyboardInterrupt:
-        ended_by = "interrupted (Ctrl+C)"
+                if test.run_log.stop_reason:
+                    ended_by = "stop_test"
+                    break
+                if runner.state in (STATE_SPAWNING, STATE_RUNNING):
+                    if started is None:  # a new test (Locust has cleared its statistics)
+                        started, last_progress = time.monotonic(), 0.0
+                        if last is not None:
+                            test.run_log.reset()
+                    elapsed = time.monotonic() - started
+                    stop = _ask_monitors(monitors, env, elapsed)
+                    if stop:
+                        ended_by = stop
+                        break
+                    if progress is not None and elapsed - last_progress >= 2.0:
+                        last_progress = elapsed
+                        progress.write(progress_line(env, elapsed, None) + "\n")
+                        progress.flush()
+                elif started is not None and runner.state == STATE_STOPPED:
+                    elapsed = time.monotonic() - started
+                    last = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log), elapsed
+                    started = None
+                    out.write(f"test stopped from the web UI after {elapsed:.1f}s: {last[0].total.requests} "
+                              "requests; start another there, or press Ctrl+C to write its reports and exit\n")
+                    out.flush()
+            running = started is not None
+            if interrupts.reason:
+                ended_by = (f"interrupted by {interrupts.reason}" if running
+                            else "stopped from the web UI" if last is not None else "web UI closed")
+            if started is not None:
+                elapsed = time.monotonic() - started
+            runner.quit()  # a test still running gets the grace period
     finally:
-        runner.quit()
         history.kill(block=False)
         web_ui.stop()
-    elapsed = time.monotonic() - started if started is not None else 0.0
-    results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
-    return RunOutcome(environment=env, results=results, ended_by=ended_by)
+    if not running and last is not None:
+        results, elapsed = last
+    else:
+        results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
+    return RunOutcome(environment=env, results=results, ended_by=ended_by,
+                      interrupted=interrupts.reason if running else None)
 
 
 def progress_line(env: Environment, elapsed: float, total: float | None, log: Any = None) -> str:
     """`[  12s / 30s, 18s left] users 10 | 412.3 req/s | requests 4950 | failures 0 (0.00%) | p95 23ms`,
-    and `| iterations 240, dropped 3` in the open model (`log`, the RunLog, counts them)."""
-    stats = env.stats.total
+    and `| iterations 240, dropped 3` in the open model (`log`, the RunLog, counts them).
+
+    The same requests as the final table (group entries left out); p95 is over the run so far."""
+    stats = requests_total(env.stats)
     rps = stats.current_rps or (stats.num_requests / elapsed if elapsed > 0 else 0.0)  # window not filled yet
-    p95 = stats.get_current_response_time_percentile(0.95) if stats.num_requests else None
+    p95 = stats.get_response_time_percentile(0.95) if stats.num_requests else None
+    if p95 is not None:
+        p95 = min(p95, stats.max_response_time)
     rate = stats.fail_ratio * 100
     clock = (f"{elapsed:4.0f}s / {total:.0f}s, {max(total - elapsed, 0):.0f}s left" if total
              else f"{elapsed:4.0f}s")

@@ -1,8 +1,10 @@
 """The per-request hot path: run compiled steps for one user, one iteration at a time.
 
 Plain Python over objects the compiler prepared (`compiler.py`): render the few dynamic parts, send,
-read, check, record. No YAML, no schema, no parsing here; a surprise in a check or in building a
-request fails the step, never the user.
+read, check, record. No YAML, no schema, no parsing here; a surprise in a check or in building or
+sending a request fails the step, never the user. Every request is counted exactly once: by its
+response, or here when it has none (it could not be built or sent, it ran out of time, or the run
+ended with it in flight). The body is read by `transport.py` within the step's limit.
 """
 
 from __future__ import annotations
@@ -13,18 +15,32 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
-from locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
-from locust.exception import CatchResponseError, StopTest, StopUser
+import gevent.event
+from gevent import GreenletExit
+from locust.contrib.fasthttp import FastHttpSession
+from locust.exception import StopTest, StopUser
+from locust.user.users import LOCUST_STATE_STOPPING, LOCUST_STATE_WAITING
 
 from ..lang.checks import ResponseView
 from ..lang.templates import CompiledValue, RenderError
 from ..results.runlog import GROUP_METHOD, FailureExample, RunLog
 from .pools import PoolExhausted
+from .transport import (
+    MB,
+    build_error,
+    describe_error,
+    limit_text,
+    read_fast_body,
+    read_requests_body,
+    without_hidden_retries,
+)
 from .wire import PreparedRequest, WireClient, WireOptions, WireResponse
 
 CONTINUE, STOP_ITERATION, STOP_USER = 0, 1, 2
 ON_FAIL = {"continue": CONTINUE, "stop_iteration": STOP_ITERATION, "stop_user": STOP_USER}
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_BODY_LIMIT = 10 * MB
+INTERRUPTED = "interrupted at the end of the run"
 
 Tracer = Callable[[str, dict[str, Any]], None]
 
@@ -48,6 +64,10 @@ class CompiledRequest:
     when: Callable[[dict[str, Any]], bool] | None
     probability: float | None
     fail_outcome: int
+    client: str  # fast | requests
+    total_timeout: float  # seconds for the whole exchange, body included
+    body_limit: int  # bytes of the body kept for checks
+    large_body_ok: bool  # on_large_body: discard (else a body over the limit fails the step)
 
     def request_kwargs(self, variables: dict[str, Any]) -> dict[str, Any]:
         kwargs = self.fixed_kwargs.copy()
@@ -60,53 +80,103 @@ class CompiledRequest:
             return CONTINUE
         if self.probability is not None and random.random() >= self.probability:
             return CONTINUE
+        if user._state == LOCUST_STATE_STOPPING:
+            return STOP_USER  # the run is ending (or ramping down): no new request
         try:
             url = self.url_static if self.url_render is None else self.url_render(variables)
             kwargs = self.request_kwargs(variables)
         except RenderError as exc:
-            user.report_unsent(self, f"{self.name}: {exc}")
-            user.failures += 1
-            return self.fail_outcome
-        session = user.session_for(self.session_key)
-        with session.request(self.method, str(url), **kwargs) as response:
-            # FastHttpSession keeps the status of a response whose body then failed (cut short,
-            # reset): its exception is the outcome, which `response.success()` would overwrite
-            broken = user.client_kind == "fast" and not isinstance(
-                response.request_meta.get("exception"), (type(None), LocustBadStatusCode))
-            if not response.status_code or broken:
-                ok = False  # transport error: Locust reports the connection error itself
-                if user.tracer:
-                    user.tracer("error", {"step": self.name, "url": url, "error": repr(response.error)})
-            else:
-                view = ResponseView(response, response.request_meta["response_time"])
-                try:
-                    message = self.evaluate(view, variables, user.run_log)
-                except Exception as exc:  # noqa: BLE001 - a surprise in a check fails the step, never the user
-                    message = f"{self.name}: could not check the response ({type(exc).__name__})"
-                ok = message is None
-                if ok:
-                    response.success()
-                else:
-                    response.failure(message)
-                    user.run_log.record(FailureExample(
-                        self.name, self.method, str(url), view.status, message,  # type: ignore[arg-type]
-                        view.text[:300]))
-                if user.tracer:
-                    user.tracer("response", {
-                        "step": self.name, "method": self.method, "url": url, "status": view.status,
-                        "ms": view.duration_ms, "failure": message, "variables": dict(variables),
-                        "request_headers": kwargs.get("headers") or {},
-                        "request_body": kwargs.get("json", kwargs.get("data")),
-                        "checks": [(label, check(view, variables))
-                                   for label, check in zip(self.check_labels, self.checks, strict=True)],
-                        "body": view.text[:500],
-                    })
+            return self.unsent(user, f"{self.name}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a template function that raises fails the step, never the user
+            return self.unsent(user, f"{self.name}: {build_error(exc)}")
+        started = time.perf_counter()
+        timer = gevent.Timeout(self.total_timeout)
+        timer.start()
+        try:
+            ok = self.exchange(user, str(url), kwargs, variables, started)
+        except gevent.Timeout as exc:
+            if exc is not timer:
+                raise
+            ok = user.report_failure(self, f"{self.name}: timed out after {self.total_timeout:g}s", str(url), started)
+        except GreenletExit:  # the user is killed with its request in flight: count it, then go
+            user.report_failure(self, f"{self.name}: {INTERRUPTED}", str(url), started)
+            raise
+        except Exception as exc:  # noqa: BLE001 - the guard: a request that cannot be sent is a counted failure
+            ok = user.report_failure(self, f"{self.name}: {build_error(exc)}", str(url), started)
+        finally:
+            timer.close()
+        user.request_ms += (time.perf_counter() - started) * 1000
         if not ok:
             user.failures += 1
         if self.think is not None:
             low, high = self.think
-            gevent.sleep(low if low == high else random.uniform(low, high))
+            user.pause(low if low == high else random.uniform(low, high))
         return CONTINUE if ok else self.fail_outcome
+
+    def unsent(self, user: LoadspecUser, message: str) -> int:
+        """A request that could not even be built: counted as failed, never sent."""
+        user.report_failure(self, message, "", None)
+        user.failures += 1
+        return self.fail_outcome
+
+    def exchange(self, user: LoadspecUser, url: str, kwargs: dict[str, Any], variables: dict[str, Any],
+                 started: float) -> bool:
+        """Send, read the body within the limit, check; the response reports itself once, on leaving
+        the `with` block (an exception inside it leaves it unreported, for `run` to count)."""
+        session = user.session_for(self.session_key)
+        response = session.request(self.method, url, **kwargs)
+        with response:
+            view = None
+            if not response.status_code:  # no response at all: refused, reset, closed, timed out, not HTTP
+                message: str | None = f"{self.name}: {self.transport_message(response.error)}"
+            else:
+                read = (read_fast_body(response, self.body_limit) if self.client == "fast"
+                        else read_requests_body(response, self.body_limit))
+                meta = response.request_meta
+                meta["response_time"] = (time.perf_counter() - started) * 1000  # the body is part of the time
+                meta["response_length"] = read.received
+                view = ResponseView(response, meta["response_time"])
+                if read.problem is not None:
+                    message = f"{self.name}: {read.problem}"
+                elif read.over and not self.large_body_ok:
+                    message = (f"{self.name}: body over {limit_text(self.body_limit)} "
+                               f"({read.received / MB:.1f} MB received)")
+                else:
+                    try:
+                        message = self.evaluate(view, variables, user.run_log)
+                    except Exception as exc:  # noqa: BLE001 - a surprise in a check fails the step, never the user
+                        message = f"{self.name}: could not check the response ({type(exc).__name__})"
+            if message is None:
+                response.success()
+            else:
+                response.failure(message)
+                user.run_log.record(FailureExample(
+                    self.name, self.method, url, view.status if view else 0, message, view.text[:300] if view else ""))
+            if user.tracer:
+                self.trace(user, view, url, kwargs, variables, message, response)
+        return message is None
+
+    def transport_message(self, error: BaseException | None) -> str:
+        if error is None:
+            return "no response"
+        text = describe_error(error)
+        return f"timed out after {self.total_timeout:g}s" if text == "timed out" else text
+
+    def trace(self, user: LoadspecUser, view: ResponseView | None, url: str, kwargs: dict[str, Any],
+              variables: dict[str, Any], message: str | None, response: Any) -> None:
+        assert user.tracer is not None
+        if view is None:
+            user.tracer("error", {"step": self.name, "url": url, "error": message or repr(response.error)})
+            return
+        user.tracer("response", {
+            "step": self.name, "method": self.method, "url": url, "status": view.status,
+            "ms": view.duration_ms, "failure": message, "variables": dict(variables),
+            "request_headers": kwargs.get("headers") or {},
+            "request_body": kwargs.get("json", kwargs.get("data")),
+            "checks": [(label, check(view, variables))
+                       for label, check in zip(self.check_labels, self.checks, strict=True)],
+            "body": view.text[:500],
+        })
 
     def evaluate(self, view: ResponseView, variables: dict[str, Any], log: RunLog) -> str | None:
         """Captures first (assertions may test them), then assertions; the first assertion failure
@@ -147,24 +217,31 @@ class WireRequest(CompiledRequest):
             return CONTINUE
         if self.probability is not None and random.random() >= self.probability:
             return CONTINUE
+        if user._state == LOCUST_STATE_STOPPING:
+            return STOP_USER  # the run is ending (or ramping down): no new request
         try:
             target = None if self.render_target is None else self.render_target(variables)
             headers = b"" if self.render_headers is None else self.render_headers(variables)
             body = None if self.render_body is None else self.render_body(variables)
         except Exception as exc:  # noqa: BLE001 - a missing variable, a header with a newline: a failure
-            user.report_unsent(self, f"{self.name}: {exc}")
-            user.failures += 1
-            return self.fail_outcome
+            return self.unsent(user, f"{self.name}: {build_error(exc)}")
+        started = time.perf_counter()
         try:
             response = user.wire.send(self.prepared, target=target, headers=headers, body=body)
+        except GreenletExit:  # the user is killed with its request in flight: count it, then go
+            user.report_failure(self, f"{self.name}: {INTERRUPTED}", self.prepared.url, started)
+            raise
         except Exception as exc:  # noqa: BLE001 - send() reports failures itself; this guards against surprises
             response = WireResponse(self.prepared.url, error=f"request failed: {type(exc).__name__}: {exc}")
+        user.request_ms += (time.perf_counter() - started) * 1000
         if response.error is not None:
             message: str | None = f"{self.name}: {response.error}"
+            user.run_log.record(FailureExample(self.name, self.method, response.url, 0, message, ""))
         else:
             view = ResponseView(response, response.elapsed_ms)
             try:
-                message = (f"{self.name}: {response.over_limit_message()}" if response.over_limit
+                message = (f"{self.name}: {response.over_limit_message()}"
+                           if response.over_limit and not self.large_body_ok
                            else self.evaluate(view, variables, user.run_log))
             except Exception as exc:  # noqa: BLE001 - a surprise in a check fails the step, never the user
                 message = f"{self.name}: could not check the response ({type(exc).__name__})"
@@ -173,14 +250,14 @@ class WireRequest(CompiledRequest):
                                                    view.text[:300]))
         user.fire_request(request_type=self.method, name=self.name, response_time=response.elapsed_ms,
                           response_length=response.size, context={}, url=response.url, response=response,
-                          exception=None if message is None else CatchResponseError(message))
+                          exception=None if message is None else RequestFailed(message))
         if user.tracer:
             self.trace(user, variables, response, message, target, headers, body)
         if message is not None:
             user.failures += 1
         if self.think is not None:
             low, high = self.think
-            gevent.sleep(low if low == high else random.uniform(low, high))
+            user.pause(low if low == high else random.uniform(low, high))
         return CONTINUE if message is None else self.fail_outcome
 
     def trace(self, user: LoadspecUser, variables: dict[str, Any], response: Any, message: str | None,
@@ -211,7 +288,8 @@ def query_params(values: dict[str, Any]) -> dict[str, Any]:
 
 
 class CompiledGroup:
-    """A group: its steps, timed together as one extra statistics entry."""
+    """A group: its steps, timed together as one extra statistics entry (the sum of its requests'
+    times, so think time and pauses are left out)."""
 
     def __init__(self, name: str, body: list[Runnable]):
         self.name = name
@@ -219,9 +297,9 @@ class CompiledGroup:
 
     def run(self, user: LoadspecUser, variables: dict[str, Any]) -> int:
         failures_before = user.failures
-        start = time.perf_counter()
+        requests_before = user.request_ms
         outcome = run_steps(self.body, user, variables)
-        elapsed = (time.perf_counter() - start) * 1000.0
+        elapsed = user.request_ms - requests_before  # its requests' time: think time is not the target's
         failed = user.failures > failures_before or outcome != CONTINUE
         user.environment.events.request.fire(
             request_type=GROUP_METHOD, name=self.name, response_time=elapsed, response_length=0,
@@ -233,6 +311,10 @@ class CompiledGroup:
 
 class GroupFailed(Exception):
     """Marks a group's statistics entry failed when one of its steps failed."""
+
+
+class RequestFailed(Exception):
+    """The failure of a request that has no response to carry it (unsent, timed out, interrupted)."""
 
 
 class CompiledLoop:
@@ -301,9 +383,14 @@ class LoadspecUser:
         self.fire_request = self.environment.events.request.fire
         if self.client_kind == "wire":
             self.wire = WireClient(self.host, options=self.wire_options)
+        elif self.client_kind == "fast":
+            without_hidden_retries(self.client)
         self.user_id = user_id
         self.iteration = 0
         self.failures = 0
+        self.request_ms = 0.0
+        self._wake = gevent.event.Event()
+        self.stopped_because: str | None = None
         self.setup_done = not self.scenario_setup
         self.run_log = self.test.run_log
         self.sessions: dict[Any, Any] = {}
@@ -326,7 +413,12 @@ class LoadspecUser:
                     if exc.pool.on_exhausted == "stop_test":
                         self.test.run_log.stop_reason = str(exc)
                         raise StopTest(str(exc)) from None
-                    raise StopUser() from None
+                    # Locust logs any exception of on_start with a traceback: stop at the next
+                    # iteration instead, and say why once in the summary.
+                    self.stopped_because = str(exc)
+                    stopped = self.test.run_log.users_stopped
+                    stopped[str(exc)] = stopped.get(str(exc), 0) + 1
+                    return
 
     def session_for(self, key: tuple[Any, ...]) -> Any:
         if self.client_kind == "requests" or key == self.default_session_key:
@@ -341,19 +433,44 @@ class LoadspecUser:
             )
             session.cookiejar = self.client.cookiejar
             session.client.cookiejar = self.client.cookiejar
+            without_hidden_retries(session)
             self.sessions[key] = session
         return session
 
-    def report_unsent(self, step: CompiledRequest, message: str) -> None:
-        """A request that could not even be built (a variable missing): count it as failed."""
+    def report_failure(self, step: CompiledRequest, message: str, url: str, started: float | None) -> bool:
+        """Count a request that got no response object to report itself: it could not be built or
+        sent, it ran out of time, or the run ended with it in flight. Returns False (not ok)."""
+        elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
         self.environment.events.request.fire(
-            request_type=step.method, name=step.name, response_time=0.0, response_length=0,
-            exception=RenderError(message), context={}, url=None, response=None,
+            request_type=step.method, name=step.name, response_time=elapsed, response_length=0,
+            exception=RequestFailed(message), context={}, url=url or None, response=None,
         )
-        self.run_log.record(FailureExample(step.name, step.method, "", 0, message, ""))
+        self.run_log.record(FailureExample(step.name, step.method, url, 0, message, ""))
+        return False
+
+    def pause(self, seconds: float) -> None:
+        """Think time. A user asked to stop while it pauses wakes up at once and stops before its
+        next request (see `stop`)."""
+        if self._state != LOCUST_STATE_STOPPING:
+            self._wake.wait(seconds)
+
+    def stop(self, force: bool = False) -> bool:
+        """Locust's graceful stop, without its race: Locust kills a user it finds "waiting" (in
+        its wait time) from a callback that can land in the request the user has started by then,
+        losing that request. Mark it "stopping" instead, like a running user, and wake it from its
+        think time: it stops before its next request (a forced stop still kills at once)."""
+        if not force and self._state == LOCUST_STATE_WAITING:
+            self._state = LOCUST_STATE_STOPPING
+            stopped = False
+        else:
+            stopped = bool(super().stop(force))  # type: ignore[misc]
+        wake = getattr(self, "_wake", None)
+        if wake is not None:
+            wake.set()
+        return stopped
 
     def run_iteration(self) -> None:
-        if self.iterations is not None and self.iteration >= self.iterations:
+        if self.stopped_because is not None or (self.iterations is not None and self.iteration >= self.iterations):
             raise StopUser()
         self.iteration += 1
         variables = self.variables
@@ -368,6 +485,8 @@ class LoadspecUser:
         if self.gate is not None:
             self.gate.take()
         self.take_rows("iteration")
+        if self.stopped_because is not None:
+            raise StopUser()
         if run_steps(self.scenario_steps, self, variables) == STOP_USER:
             raise StopUser()
 
@@ -379,6 +498,6 @@ def iteration_task(user: LoadspecUser) -> None:
     user.run_iteration()
 
 
-__all__ = ["CONTINUE", "DEFAULT_TIMEOUT", "ON_FAIL", "STOP_ITERATION", "STOP_USER", "CompiledGroup", "CompiledLoop",
-           "CompiledRequest", "LoadspecUser", "Runnable", "Tracer", "WireRequest", "iteration_task", "query_params",
-           "run_steps"]
+__all__ = ["CONTINUE", "DEFAULT_BODY_LIMIT", "DEFAULT_TIMEOUT", "INTERRUPTED", "ON_FAIL", "STOP_ITERATION",
+           "STOP_USER", "CompiledGroup", "CompiledLoop", "CompiledRequest", "LoadspecUser", "RequestFailed",
+           "Runnable", "Tracer", "WireRequest", "iteration_task", "query_params", "run_steps"]

@@ -1,4 +1,4 @@
-"""Parse the small value languages of a spec: durations, think times and threshold expressions.
+"""Parse the small value languages of a spec: durations, sizes, think times and threshold expressions.
 
 Each parser takes the user's text and returns a normalised value (seconds, milliseconds, fractions)
 or raises `ValueError` with a message fit to show the user. No I/O, no knowledge of YAML.
@@ -15,6 +15,8 @@ from ..model import Threshold
 
 _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB)\s*$", re.IGNORECASE)
+_UNIT_BYTES = {"b": 1, "kb": 1024, "mb": 1024 ** 2, "gb": 1024 ** 3}
 
 THRESHOLD_METRICS: tuple[str, ...] = (
     "avg", "med", "min", "max", "pNN", "error_rate", "rps", "requests", "assert_pass_rate",
@@ -50,6 +52,26 @@ def parse_duration(value: object) -> float:
             return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         raise ValueError(f"'{value}' is not a duration; write e.g. 800ms, 30s, 2m or 1h")
     raise ValueError(f"expected a duration like 30s or 800ms, got {type(value).__name__}")
+
+
+def parse_size(value: object) -> int:
+    """Bytes from `10MB`, `512KB`, `1.5 MB`, `1GB`, `100B` (binary units: 1 MB = 1024 KB) or a bare
+    number of bytes."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a size like 10MB or 512KB, got {value!r}")
+    if isinstance(value, int):
+        if value < 1:
+            raise ValueError("a size must be at least 1 byte")
+        return value
+    if isinstance(value, str):
+        match = _SIZE.match(value)
+        if match:
+            size = int(float(match.group(1)) * _UNIT_BYTES[match.group(2).lower()])
+            if size < 1:
+                raise ValueError("a size must be at least 1 byte")
+            return size
+        raise ValueError(f"'{value}' is not a size; write e.g. 512KB, 10MB or 1GB")
+    raise ValueError(f"expected a size like 10MB or 512KB, got {type(value).__name__}")
 
 
 def parse_duration_option(text: str | None, option: str) -> float | None:
@@ -161,5 +183,5 @@ def threshold_from_text(text: str, **options: Any) -> Threshold:
 
 
 __all__ = ["ParsedThreshold", "RATE_METRICS", "TEST_METRICS", "THRESHOLD_METRICS", "TIME_METRICS", "parse_duration",
-           "parse_duration_option", "parse_milliseconds", "parse_rate", "parse_think_time", "parse_threshold",
-           "threshold_from_text"]
+           "parse_duration_option", "parse_milliseconds", "parse_rate", "parse_size", "parse_think_time",
+           "parse_threshold", "threshold_from_text"]

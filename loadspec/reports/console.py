@@ -72,6 +72,8 @@ def render_summary(results: RunResults, examples: dict[str, list] | None = None,
         parts.append(iterations_line(results))
     if results.stop_reason:
         parts.append(f"Stopped early: {results.stop_reason}")
+    for reason, count in results.users_stopped.items():
+        parts.append(f"Users stopped: {reason} — {count} user{'s' if count != 1 else ''} stopped")
     if precision_note:
         parts.append(f"({PERCENTILE_PRECISION}.)")
     return "\n\n".join(parts)

@@ -32,7 +32,7 @@ def summary_dict(report: RunReport) -> dict[str, Any]:
         "host": report.test.host,
         "profile": plan.profile,
         "plan": {"description": plan.describe(), "users": plan.users, "spawn_rate": plan.spawn_rate,
-                 "duration_s": plan.duration, "iterations": plan.iterations,
+                 "duration_s": plan.duration, "iterations": plan.iterations, "grace_s": plan.grace,
                  "stages": [{"duration_s": s.duration, "users": s.users, "spawn_rate": s.spawn_rate}
                             for s in plan.stages],
                  "rate_per_s": plan.rate, "max_users": plan.max_users,
@@ -40,6 +40,7 @@ def summary_dict(report: RunReport) -> dict[str, Any]:
         "started_at": datetime.fromtimestamp(report.started_at, UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(results.elapsed_s, 3),
         "ended_by": report.outcome.ended_by,
+        "interrupted": report.outcome.interrupted is not None,  # a signal ended the run early
         "exit_code": report.verdict.exit_code,
         "status": report.verdict.status,
         "reason": report.verdict.reason,
@@ -48,6 +49,7 @@ def summary_dict(report: RunReport) -> dict[str, Any]:
         "iterations": {"started": results.iterations_started, "dropped": results.dropped_iterations},
         "dropped_iterations": results.dropped_iterations,
         "thresholds": [check.as_dict() for check in report.checks],
+        "users_stopped": results.users_stopped,
         "assertions": {"checked": results.assertions_checked, "failed": results.assertions_failed,
                        "pass_rate": results.assert_pass_rate},
         "failures": [{"step": f.name, "method": f.method, "message": f.message, "count": f.count,

@@ -24,6 +24,7 @@ class LoadPlan:
     iterations: int | None = None
     stages: list[Stage] = field(default_factory=list)
     pacing: float | None = None  # --pacing in seconds (None: the spec's load.pacing, if any)
+    grace: float = 5.0  # seconds requests in flight get to finish when the run ends (--grace, load.graceful_stop)
     profile: str | None = None  # smoke | load | spike | soak | stress, when --profile chose the plan
     summary: str | None = None  # how the profile built this plan, for the run header
     #: The open model: iterations started per second (the start rate of `rate_stages`), by at most

@@ -37,6 +37,15 @@ class RunLog:
     #: the open model (load.rate): iterations started, and those due while every user was busy
     iterations_started: int | None = None
     dropped_iterations: int = 0
+    users_stopped: dict[str, int] = field(default_factory=dict)  # why users stopped early -> how many
+
+    def reset(self) -> None:
+        """Forget everything recorded: a new test starts (in the web UI)."""
+        self.examples.clear()
+        self.stop_reason = None
+        self.assertions_checked = self.assertions_failed = 0
+        self.assertions_by_step.clear()
+        self.users_stopped.clear()
 
     def record(self, example: FailureExample) -> None:
         kept = self.examples.setdefault(example.message, [])

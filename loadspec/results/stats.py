@@ -71,7 +71,7 @@ class StepResult:
             "name": self.name, "method": self.method, "requests": self.requests, "failures": self.failures,
             "error_rate": round(self.error_rate, 6), "rps": round(self.rps, 3), "avg_ms": round(self.avg_ms, 3),
             "min_ms": round(self.min_ms, 3), "median_ms": self.median_ms, "max_ms": round(self.max_ms, 3),
-            "percentiles_ms": self.percentiles(),
+            "percentiles_ms": {label: round(ms, 3) for label, ms in self.percentiles().items()},
         }
 
 
@@ -96,6 +96,8 @@ class RunResults:
     assertions_checked: int = 0
     assertions_failed: int = 0
     stop_reason: str | None = None
+    #: why users stopped before the end (a data pool with on_exhausted: stop_user) -> how many
+    users_stopped: dict[str, int] = field(default_factory=dict)
     #: step name -> (checked, failed) assertions
     step_assertions: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: the open model: iterations started (None in the closed model) and dropped
@@ -113,20 +115,25 @@ class RunResults:
 
 
 def _row(entry: Any, name: str | None = None) -> StepResult:
+    low = float(entry.min_response_time or 0) if entry.num_requests else 0.0
+    high = float(entry.max_response_time or 0)
+
     def pct(p: float) -> float:
-        return float(entry.get_response_time_percentile(p) or 0) if entry.num_requests else 0.0
+        # Locust's histogram rounds each time to its bucket (9.6 ms counts as 10 ms), so a bucketed
+        # percentile can lie outside the exact min and max; the true one never does.
+        if not entry.num_requests:
+            return 0.0
+        return min(max(float(entry.get_response_time_percentile(p) or 0), low), high)
 
     return StepResult(
         name=name or entry.name, method=entry.method or "", requests=entry.num_requests,
-        failures=entry.num_failures, median_ms=float(entry.median_response_time or 0),
-        avg_ms=float(entry.avg_response_time or 0),
-        min_ms=float(entry.min_response_time or 0) if entry.num_requests else 0.0,
-        max_ms=float(entry.max_response_time or 0), p90_ms=pct(0.90), p95_ms=pct(0.95),
+        failures=entry.num_failures, median_ms=float(entry.median_response_time or 0),  # Locust clamps it
+        avg_ms=float(entry.avg_response_time or 0), min_ms=low, max_ms=high, p90_ms=pct(0.90), p95_ms=pct(0.95),
         p99_ms=pct(0.99), rps=float(entry.total_rps or 0), percentile=pct, histogram=entry.response_times,
     )
 
 
-def _requests_total(stats: Any) -> Any:
+def requests_total(stats: Any) -> Any:
     """Locust's total, minus group entries (a group's time is already in its requests)."""
     if not any(entry.method == GROUP_METHOD for entry in stats.entries.values()):
         return stats.total
@@ -148,7 +155,7 @@ def collect(stats: Any, step_order: list[str], *, elapsed_s: float, run_log: Run
     )
     results = RunResults(
         steps=[_row(entry) for entry in entries],
-        total=_row(_requests_total(stats), "Total"),
+        total=_row(requests_total(stats), "Total"),
         failures=failures,
         elapsed_s=elapsed_s,
     )
@@ -156,6 +163,7 @@ def collect(stats: Any, step_order: list[str], *, elapsed_s: float, run_log: Run
         results.assertions_checked = run_log.assertions_checked
         results.assertions_failed = run_log.assertions_failed
         results.stop_reason = run_log.stop_reason
+        results.users_stopped = dict(run_log.users_stopped)
         results.step_assertions = {step: (checked, failed)
                                    for step, (checked, failed) in run_log.assertions_by_step.items()}
         results.iterations_started = run_log.iterations_started
@@ -196,7 +204,7 @@ def snapshot(stats: Any, taken_at: float, run_log: Any = None) -> StatsSnapshot:
     return StatsSnapshot(
         taken_at=taken_at,
         entries={(e.name, e.method or ""): _counts(e) for e in stats.entries.values()},
-        total=_counts(_requests_total(stats)),
+        total=_counts(requests_total(stats)),
         assertions_checked=getattr(run_log, "assertions_checked", 0),
         assertions_failed=getattr(run_log, "assertions_failed", 0),
     )

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import EXIT_ABORTED, EXIT_PASSED, EXIT_REQUESTS_FAILED, EXIT_THRESHOLDS_FAILED
+from ..errors import (
+    EXIT_ABORTED,
+    EXIT_INTERRUPTED,
+    EXIT_PASSED,
+    EXIT_REQUESTS_FAILED,
+    EXIT_TERMINATED,
+    EXIT_THRESHOLDS_FAILED,
+)
 from ..lang.units import TEST_METRICS
 from ..model import Threshold
 from .stats import RunResults, StepResult, bucket_width, collect, combined_row
@@ -207,7 +214,7 @@ class Verdict:
     """How the run ended for the user and for CI: an exit code, a word and a sentence."""
 
     exit_code: int
-    status: str  # passed | failed | thresholds_failed | aborted
+    status: str  # passed | failed | thresholds_failed | aborted | interrupted
     reason: str
 
     @property
@@ -216,9 +223,15 @@ class Verdict:
 
 
 def judge(results: RunResults, checks: list[ThresholdResult], *, has_thresholds: bool,
-          aborted: ThresholdResult | None = None, broke: str | None = None) -> Verdict:
-    """The exit code. With thresholds, they alone decide (failed requests within them are fine);
-    without thresholds any failed request or a data pool's stop_test fails the run."""
+          aborted: ThresholdResult | None = None, broke: str | None = None,
+          interrupted: str | None = None) -> Verdict:
+    """The exit code. A run ended by a signal says so (130 for SIGINT, 143 for SIGTERM). With
+    thresholds, they alone decide (failed requests within them are fine); without thresholds any
+    failed request or a data pool's stop_test fails the run. A run in which no request succeeded
+    never passes."""
+    if interrupted is not None:
+        code = EXIT_TERMINATED if "SIGTERM" in interrupted else EXIT_INTERRUPTED
+        return Verdict(code, "interrupted", f"{interrupted} before the run could finish")
     if aborted is not None:
         scope = f" on {aborted.threshold.step}" if aborted.threshold.step else ""
         return Verdict(EXIT_ABORTED, "aborted",
@@ -233,13 +246,23 @@ def judge(results: RunResults, checks: list[ThresholdResult], *, has_thresholds:
                               for c in failed)
             return Verdict(EXIT_THRESHOLDS_FAILED, "thresholds_failed",
                            f"{len(failed)} of {len(checks)} thresholds failed: {names}")
+        if results.total.requests == results.total.failures:
+            return Verdict(EXIT_REQUESTS_FAILED, "failed", _nothing_succeeded(results))
         return Verdict(EXIT_PASSED, "passed", f"all {len(checks)} thresholds passed")
     if results.stop_reason:
         return Verdict(EXIT_REQUESTS_FAILED, "failed", f"stopped early: {results.stop_reason}")
+    if not results.total.requests:
+        return Verdict(EXIT_REQUESTS_FAILED, "failed", _nothing_succeeded(results))
     if results.total.failures:
         return Verdict(EXIT_REQUESTS_FAILED, "failed",
                        f"{results.total.failures} of {results.total.requests} requests failed")
     return Verdict(EXIT_PASSED, "passed", f"all {results.total.requests} requests succeeded")
+
+
+def _nothing_succeeded(results: RunResults) -> str:
+    if not results.total.requests:
+        return "no request completed: a run that measured nothing never passes"
+    return f"none of the {results.total.requests} requests succeeded"
 
 
 __all__ = ["ALL_REQUESTS", "AbortWatch", "ThresholdResult", "Verdict", "can_abort", "check", "evaluate",

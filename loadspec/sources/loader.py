@@ -127,6 +127,8 @@ class _Reader(ResponseReader, PoolReader):
             verify_tls=raw.get("verify_tls") if isinstance(raw.get("verify_tls"), bool) else None,
             allow_redirects=raw.get("allow_redirects") if isinstance(raw.get("allow_redirects"), bool) else None,
             think_time=self.think_time(raw.get("think_time"), ("defaults", "think_time")),
+            max_body=self.size(raw.get("max_body"), ("defaults", "max_body")),
+            on_large_body=raw.get("on_large_body") if raw.get("on_large_body") in ("fail", "discard") else None,
         )
 
     def read_load(self, raw: dict[str, Any]) -> Load:
@@ -144,6 +146,7 @@ class _Reader(ResponseReader, PoolReader):
             duration=self.duration(raw.get("duration"), ("load", "duration")),
             stages=stages, iterations=raw.get("iterations"),
             pacing=self.duration(raw.get("pacing"), ("load", "pacing")),
+            graceful_stop=self.duration(raw.get("graceful_stop"), ("load", "graceful_stop")),
         ))
 
     def read_thresholds(self, raw: list[Any], spec: Spec) -> list[Threshold]:
@@ -298,6 +301,8 @@ class _Reader(ResponseReader, PoolReader):
             verify_tls=raw.get("verify_tls") if isinstance(raw.get("verify_tls"), bool) else None,
             allow_redirects=raw.get("allow_redirects") if isinstance(raw.get("allow_redirects"), bool) else None,
             think_time=self.think_time(raw.get("think_time"), path + ("think_time",)),
+            max_body=self.size(raw.get("max_body"), path + ("max_body",)),
+            on_large_body=raw.get("on_large_body") if raw.get("on_large_body") in ("fail", "discard") else None,
             captures=captures, assertions=assertions, when=when,
             probability=raw.get("probability") if isinstance(raw.get("probability"), (int, float)) else None,
             on_fail=raw.get("on_fail", "stop_iteration"), tags=features.read_tags(raw.get("tags")),

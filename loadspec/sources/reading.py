@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import Diagnostic, TemplateError
 from ..lang.templates import BUILTIN_FUNCTIONS, FUNCTIONS, Call, Ref, RenderError, call_help, check_call, parse_template
 from ..lang.text import did_you_mean
-from ..lang.units import parse_duration, parse_think_time
+from ..lang.units import parse_duration, parse_size, parse_think_time
 from ..lang.values import Problem, check_header_name, check_header_text, check_url_base
 from ..model import DataPool, Location, ThinkTime
 from .yaml_reader import PathKey, YamlDocument
@@ -115,6 +115,15 @@ class ReaderBase:
             return None
         try:
             return parse_duration(value)
+        except ValueError as exc:
+            self.error(path, str(exc))
+            return None
+
+    def size(self, value: Any, path: PathKey) -> int | None:
+        if value is None:
+            return None
+        try:
+            return parse_size(value)
         except ValueError as exc:
             self.error(path, str(exc))
             return None
