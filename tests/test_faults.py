@@ -384,15 +384,22 @@ scenarios:
 """
 
 
-def test_requests_still_in_flight_after_the_grace_period_are_counted_failed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["--grace", "load.graceful_stop"])
+def test_requests_still_in_flight_after_the_grace_period_are_counted_failed(where: str, tmp_path: Path) -> None:
     with FaultServer() as server:
         spec = tmp_path / "stall.yaml"
-        spec.write_text(SIGNAL_SPEC.format(host=server.url, timeout="30s", path="/stall"))
-        run = run_loadspec(["run", str(spec), "-q", "-u", "2", "-t", "1s", "--grace", "1s"], tmp_path, timeout=25)
+        text = SIGNAL_SPEC.format(host=server.url, timeout="30s", path="/stall")
+        grace = ["--grace", "1s"]
+        if where != "--grace":
+            text = text.replace("scenarios:", "load: {graceful_stop: 1s}\nscenarios:")
+            grace = []
+        spec.write_text(text)
+        run = run_loadspec(["run", str(spec), "-q", "-u", "2", "-t", "1s", *grace], tmp_path, timeout=25)
         assert run.code is not None, "the run never ended"
         assert run.summary is not None, run.text
         assert server.count("/stall") == 2 == run.step("hit")["requests"] == run.step("hit")["failures"]
         assert any("interrupted at the end of the run" in f["message"] for f in run.summary["failures"])
+        assert run.summary["plan"]["grace_s"] == 1.0
         assert run.code == EXIT_REQUESTS_FAILED
 
 
