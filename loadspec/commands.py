@@ -140,8 +140,9 @@ def run_command(options: RunOptions) -> int:
     for part in (thresholds_table(checks), stress_table(stress) if stress else ""):
         if part:
             out.write("\n" + part + "\n")
-    out.write(f"\n{verdict.status.replace('_', ' ').upper()}: {verdict.reason} — {results.total.requests} "
-              f"requests, {results.total.failures} failed in {results.elapsed_s:.1f}s "
+    out.write(f"\n{verdict.status.replace('_', ' ').upper()}: {verdict.reason} — "
+              f"{plural(results.total.requests, 'request')}, {results.total.failures} failed in "
+              f"{results.elapsed_s:.1f}s "
               f"(ended by {outcome.ended_by}; exit code {verdict.exit_code})\n")
     report = RunReport(test, plan, outcome, checks, verdict, started_at, sampler, stress,
                        notes=[n for n in (stress.note if stress else None,) if n])

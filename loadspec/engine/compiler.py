@@ -31,8 +31,8 @@ from .steps import (
     CompiledRequest,
     LoadspecUser,
     Runnable,
-    iteration_task,
     query_params,
+    scenario_task,
 )
 
 
@@ -205,7 +205,7 @@ def _make_user_class(
         "__doc__": f"loadspec scenario '{scenario.name}'",
         "host": test.host,
         "weight": scenario.weight,
-        "tasks": [iteration_task],
+        "tasks": [scenario_task(scenario.name)],
         "wait_time": constant_pacing(pace) if pace else constant(0),
         "test": test,
         "scenario_name": scenario.name,

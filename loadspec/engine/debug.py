@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import IO, Any
+from urllib.parse import urlencode
 
 from locust.env import Environment
 from locust.exception import StopTest, StopUser
@@ -22,17 +23,25 @@ def _short(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _url(data: dict[str, Any]) -> str:
+    """The URL as sent: the path and its query parameters (`/anything?tenant=acme`)."""
+    url, params = str(data.get("url")), data.get("params") or {}
+    if not params:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode(params, doseq=True)
+
+
 def run_debug(test: CompiledTest, out: IO[str]) -> int:
     """Run each scenario once with one user; return 0 when every request passed, else 1."""
     failed = 0
 
-    def on_request(request_type: str, name: str, response_time: float, exception: Any = None, **_: Any) -> None:
+    def on_request(request_type: str, name: str, response_time: float, exception: Any = None, **kwargs: Any) -> None:
         nonlocal failed
         if exception is not None:
             failed += 1
             if request_type == GROUP_METHOD:
                 out.write(f"  group {name}: FAILED ({response_time:.0f}ms)\n")
-            elif not isinstance(exception, Exception) or "assert" not in str(exception):
+            elif kwargs.get("url") is None:  # never sent (a variable missing); sent ones are traced below
                 out.write(f"  ✗ {request_type} {name}: {exception}\n")
         elif request_type == GROUP_METHOD:
             out.write(f"  group {name}: ok ({response_time:.0f}ms)\n")
@@ -46,10 +55,10 @@ def run_debug(test: CompiledTest, out: IO[str]) -> int:
 
         def trace(event: str, data: dict[str, Any]) -> None:
             if event != "response":
-                out.write(f"  ✗ {data['step']}: {data.get('url')} — {data.get('error')}\n")
+                out.write(f"  ✗ {data['step']}: {data['method']} {_url(data)} — {data.get('error')}\n")
                 return
             mark = "✓" if data["failure"] is None else "✗"
-            out.write(f"  {mark} {data['step']}: {data['method']} {data['url']} -> {data['status']} "
+            out.write(f"  {mark} {data['step']}: {data['method']} {_url(data)} -> {data['status']} "
                       f"({data['ms']:.0f}ms)\n")
             for key, value in data["request_headers"].items():
                 out.write(f"      > {key}: {_short(value, 120)}\n")

@@ -28,6 +28,15 @@ DEFAULT_TIMEOUT = 60.0
 Tracer = Callable[[str, dict[str, Any]], None]
 
 
+class StepFailure(Exception):
+    """A failed check or an unsendable request, as Locust records it: its repr is the bare message, so
+    Locust's failure tables, CSV files and worker reports show `login: HTTP 500`, not
+    `CatchResponseError('login: HTTP 500')`."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 class CompiledRequest:
     """One request step, ready to run: `run(user, variables)` returns CONTINUE/STOP_*. Built by
     `compiler.compile_request`, which sets every attribute once."""
@@ -71,7 +80,8 @@ class CompiledRequest:
             if not response.status_code:
                 ok = False  # transport error: Locust reports the connection error itself
                 if user.tracer:
-                    user.tracer("error", {"step": self.name, "url": url, "error": repr(response.error)})
+                    user.tracer("error", {"step": self.name, "method": self.method, "url": url,
+                                          "params": kwargs.get("params") or {}, "error": repr(response.error)})
             else:
                 view = ResponseView(response, response.request_meta["response_time"])
                 try:
@@ -82,13 +92,14 @@ class CompiledRequest:
                 if ok:
                     response.success()
                 else:
-                    response.failure(message)
+                    response.failure(StepFailure(message))
                     user.run_log.record(FailureExample(
                         self.name, self.method, str(url), view.status, message,  # type: ignore[arg-type]
                         view.text[:300]))
                 if user.tracer:
                     user.tracer("response", {
-                        "step": self.name, "method": self.method, "url": url, "status": view.status,
+                        "step": self.name, "method": self.method, "url": url, "params": kwargs.get("params") or {},
+                        "status": view.status,
                         "ms": view.duration_ms, "failure": message, "variables": dict(variables),
                         "request_headers": kwargs.get("headers") or {},
                         "request_body": kwargs.get("json", kwargs.get("data")),
@@ -254,7 +265,7 @@ class LoadspecUser:
         """A request that could not even be built (a variable missing): count it as failed."""
         self.environment.events.request.fire(
             request_type=step.method, name=step.name, response_time=0.0, response_length=0,
-            exception=RenderError(message), context={}, url=None, response=None,
+            exception=StepFailure(message), context={}, url=None, response=None,
         )
         self.run_log.record(FailureExample(step.name, step.method, "", 0, message, ""))
 
@@ -283,5 +294,17 @@ def iteration_task(user: LoadspecUser) -> None:
     user.run_iteration()
 
 
+def scenario_task(scenario: str) -> Callable[[LoadspecUser], None]:
+    """`iteration_task` under a readable name (`checkout: one iteration`), which Locust shows in its
+    task ratios (`--show-task-ratio`, "Final ratio", the web UI) instead of a function name."""
+
+    def task(user: LoadspecUser) -> None:
+        user.run_iteration()
+
+    task.__name__ = task.__qualname__ = f"{scenario}: one iteration"
+    return task
+
+
 __all__ = ["CONTINUE", "DEFAULT_TIMEOUT", "ON_FAIL", "STOP_ITERATION", "STOP_USER", "CompiledGroup", "CompiledLoop",
-           "CompiledRequest", "LoadspecUser", "Runnable", "Tracer", "iteration_task", "query_params", "run_steps"]
+           "CompiledRequest", "LoadspecUser", "Runnable", "StepFailure", "Tracer", "iteration_task", "query_params",
+           "run_steps", "scenario_task"]

@@ -182,10 +182,25 @@ def check_jmespath(expression: str) -> tuple[int, str, str | None] | None:
         elif token is not None and str(token).lstrip("-").replace(".", "").isdigit():
             hint = f"number literals need backticks in JMESPath: `{token}`"
         elif "-" in expression[offset:offset + 1]:
-            hint = 'a key with a dash must be quoted: "content-type"'
+            hint = dashed_key_hint(expression, offset)
         return min(offset, len(expression)), message, hint
     return _walk(parsed.parsed, expression)
 
 
+def dashed_key_hint(expression: str, offset: int) -> str:
+    """The fix for a dash in a bare JMESPath key: quote the key with double quotes inside the
+    expression, and the whole expression with single quotes in YAML: `json: 'headers."X-Api-Key"'`."""
+    start = offset
+    while start > 0 and (expression[start - 1].isalnum() or expression[start - 1] in "_-"):
+        start -= 1
+    end = offset
+    while end < len(expression) and (expression[end].isalnum() or expression[end] in "_-"):
+        end += 1
+    key = expression[start:end].strip("-") or "content-type"
+    fixed = expression[:start] + f'"{key}"' + expression[end:] if expression[start:end] == key else f'"{key}"'
+    return (f"a key with a dash must be in double quotes inside the expression, and the expression in single "
+            f"quotes in YAML: json: '{fixed}'")
+
+
 __all__ = ["CompiledJmespath", "LengthLookup", "LoadspecFunctions", "PathLookup", "check_jmespath",
-           "compile_jmespath"]
+           "compile_jmespath", "dashed_key_hint"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
+from ..lang.text import plural
 from ..results.runlog import GROUP_METHOD, examples_for
 from ..results.stats import StepResult
 from ..results.thresholds import ALL_REQUESTS
 from .report import RunReport
-
 
 
 def _failure_text(report: RunReport, row: StepResult) -> str:
@@ -52,11 +52,11 @@ def junit_text(report: RunReport) -> str:
         label = row.name if row.method != GROUP_METHOD else f"{row.name} [group]"
         case = ET.SubElement(suite, "testcase", classname=f"{name}.steps", name=label,
                              time=f"{row.avg_ms / 1000:.3f}")
-        stats = (f"{row.requests} requests, {row.failures} failed, median {row.median_ms:.0f}ms, "
+        stats = (f"{plural(row.requests, 'request')}, {row.failures} failed, median {row.median_ms:.0f}ms, "
                  f"p95 {row.p95_ms:.0f}ms, p99 {row.p99_ms:.0f}ms, max {row.max_ms:.0f}ms, {row.rps:.1f} req/s")
         if row.failures:
             failed_steps += 1
-            message = f"{row.failures} of {row.requests} requests failed"
+            message = f"{row.failures} of {plural(row.requests, 'request')} failed"
             ET.SubElement(case, "failure", message=message, type="requests").text = \
                 f"{stats}\n{_failure_text(report, row)}"
         else:

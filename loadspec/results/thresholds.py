@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EXIT_ABORTED, EXIT_PASSED, EXIT_REQUESTS_FAILED, EXIT_THRESHOLDS_FAILED
+from ..lang.text import plural
 from ..model import Threshold
 from .stats import RunResults, StepResult, bucket_width, collect
 
@@ -213,14 +214,16 @@ def judge(results: RunResults, checks: list[ThresholdResult], *, has_thresholds:
             names = ", ".join(f"'{c.threshold.text}'" + (f" on {c.threshold.step}" if c.threshold.step else "")
                               for c in failed)
             return Verdict(EXIT_THRESHOLDS_FAILED, "thresholds_failed",
-                           f"{len(failed)} of {len(checks)} thresholds failed: {names}")
-        return Verdict(EXIT_PASSED, "passed", f"all {len(checks)} thresholds passed")
+                           f"{len(failed)} of {plural(len(checks), 'threshold')} failed: {names}")
+        return Verdict(EXIT_PASSED, "passed", "the threshold passed" if len(checks) == 1
+                       else f"all {len(checks)} thresholds passed")
     if results.stop_reason:
         return Verdict(EXIT_REQUESTS_FAILED, "failed", f"stopped early: {results.stop_reason}")
     if results.total.failures:
         return Verdict(EXIT_REQUESTS_FAILED, "failed",
-                       f"{results.total.failures} of {results.total.requests} requests failed")
-    return Verdict(EXIT_PASSED, "passed", f"all {results.total.requests} requests succeeded")
+                       f"{results.total.failures} of {plural(results.total.requests, 'request')} failed")
+    return Verdict(EXIT_PASSED, "passed", "the request succeeded" if results.total.requests == 1
+                   else f"all {results.total.requests} requests succeeded")
 
 
 __all__ = ["ALL_REQUESTS", "AbortWatch", "ThresholdResult", "Verdict", "can_abort", "check", "evaluate",
