@@ -21,10 +21,17 @@ from .engine.compiler import CompiledTest, compile_spec
 from .engine.distributed import DistributedOptions
 from .engine.runner import Monitor, RunOutcome, run_local, run_web_ui, step_order
 from .engine.sampler import StatsSampler
-from .errors import EXIT_PASSED, InputFileError, UsageError
+from .errors import EXIT_PASSED, EXIT_THRESHOLDS_FAILED, InputFileError, UsageError
 from .lang.text import plural
 from .reports import ReportTargets, RunReport, write_reports
-from .reports.console import render_summary, stress_table, thresholds_table
+from .reports.console import comparison_table, render_summary, stress_table, thresholds_table
+from .results.compare import (
+    DEFAULT_IGNORE_UNDER_MS,
+    DEFAULT_TOLERANCE,
+    compare,
+    load_summary,
+    resolve_baselines,
+)
 from .results.plan import LoadPlan, plan_load
 from .results.profiles import StressWatch, profile_plan, stress_thresholds
 from .results.thresholds import AbortWatch, final_checks, judge
@@ -56,6 +63,8 @@ class RunOptions:
     har: HarOptions | None = None  # how to import a HAR recording (None: the defaults)
     reports: ReportTargets = field(default_factory=ReportTargets)
     distributed: DistributedOptions | None = None  # --processes / --master
+    baseline: str | None = None  # --baseline FILE: summary.json giving `p95 < baseline + 10%` its value
+    otel: bool = False  # --otel: Locust's OpenTelemetry integration, configured by OTEL_* variables
 
 
 def environment_of(options: RunOptions) -> dict[str, str]:
@@ -117,6 +126,8 @@ def run_command(options: RunOptions) -> int:
     """`loadspec run FILE`: the whole pipeline; returns the exit code."""
     env = environment_of(options)
     test, plan = prepare(options, env)
+    baseline = load_summary(options.baseline) if options.baseline else None
+    test.spec.thresholds = resolve_baselines(test.spec.thresholds, baseline)
     out = sys.stdout
     out.write(f"loadspec: {test.spec.name} against {test.host} — {plan.describe()}\n")
     out.flush()
@@ -149,6 +160,46 @@ def run_command(options: RunOptions) -> int:
     for path in write_reports(report, targets):
         out.write(f"report: {path}\n")
     return verdict.exit_code
+
+
+@dataclass
+class CompareOptions:
+    """What `loadspec compare BASELINE CURRENT` is asked to do."""
+
+    baseline: str
+    current: str
+    tolerance: float = DEFAULT_TOLERANCE  # --max-regression 10% → 0.10
+    ignore_under_ms: float = DEFAULT_IGNORE_UNDER_MS
+    metrics: tuple[str, ...] | None = None  # --metrics p95,error_rate (None: all)
+    junit: str | None = None
+
+
+def compare_command(options: CompareOptions) -> int:
+    """`loadspec compare BASELINE.json CURRENT.json`: the per-step table; 0 within the tolerance,
+    3 when a step regressed beyond it, 2 (InputFileError) for an unreadable summary."""
+    from .reports.junit import comparison_junit_text
+
+    baseline, current = load_summary(options.baseline), load_summary(options.current)
+    comparison = compare(baseline, current, tolerance=options.tolerance, ignore_under_ms=options.ignore_under_ms,
+                         metrics=options.metrics)
+    out = sys.stdout
+    out.write(f"loadspec compare: {baseline.path} (baseline) → {current.path}, "
+              f"tolerance {options.tolerance * 100:g}%\n\n{comparison_table(comparison)}\n\n")
+    regressed = comparison.regressed
+    if regressed:
+        names = ", ".join(f"'{step.name}' ({', '.join(d.metric for d in step.metrics if d.regressed)})"
+                          for step in regressed)
+        out.write(f"REGRESSED: {plural(len(regressed), 'step')} beyond {options.tolerance * 100:g}%: {names} "
+                  f"(exit code {EXIT_THRESHOLDS_FAILED})\n")
+    else:
+        out.write(f"PASSED: no step regressed beyond {options.tolerance * 100:g}% (exit code {EXIT_PASSED})\n")
+    if options.junit:
+        try:
+            Path(options.junit).write_text(comparison_junit_text(comparison), encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"{options.junit}: cannot write: {exc.strerror or exc}") from None
+        out.write(f"report: {options.junit}\n")
+    return EXIT_THRESHOLDS_FAILED if regressed else EXIT_PASSED
 
 
 def debug_command(options: RunOptions) -> int:
@@ -260,5 +311,6 @@ def validate_command(files: Sequence[str], *, environment: str | None, variables
     return status
 
 
-__all__ = ["RunOptions", "convert_command", "debug_command", "demo_command", "environment_of", "execute",
-           "export_command", "prepare", "run_command", "validate_command", "worker_options"]
+__all__ = ["CompareOptions", "RunOptions", "compare_command", "convert_command", "debug_command", "demo_command",
+           "environment_of", "execute", "export_command", "prepare", "run_command", "validate_command",
+           "worker_options"]

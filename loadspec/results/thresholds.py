@@ -66,6 +66,7 @@ class ThresholdResult:
             "actual": self.actual, "actual_text": self.actual_text, "passed": self.passed, "note": self.note,
             "abort_on_fail": t.abort_on_fail, "delay_abort_eval_s": t.delay_abort_eval,
             "aborted_run": self.aborted_run, "failed_at_s": self.at_s,
+            "baseline": None if t.baseline is None else {"margin": t.baseline, "value": t.baseline_value},
         }
 
 
@@ -122,6 +123,9 @@ def check(threshold: Threshold, results: RunResults) -> ThresholdResult:
     """Measure and compare one threshold. No data counts as failed (a gate that measured nothing
     must not pass silently)."""
     actual, note = measure(threshold, results)
+    if threshold.baseline_value is not None:
+        limit = baseline_note(threshold)
+        note = f"{limit}; {note}" if note else limit
     if actual is None:
         return ThresholdResult(threshold, None, passed=False, note=note)
     passed = _COMPARE[threshold.op](actual, threshold.value)
@@ -130,6 +134,16 @@ def check(threshold: Threshold, results: RunResults) -> ThresholdResult:
         rounding = "within Locust's rounding of the limit"
         note = f"{note}; {rounding}" if note else rounding
     return ThresholdResult(threshold, actual, passed=passed, note=note)
+
+
+def baseline_note(threshold: Threshold) -> str:
+    """`baseline 120ms + 10% = 132ms` for a threshold whose value came from a baseline run."""
+    margin = threshold.baseline or 0.0
+    base = format_value(threshold, threshold.baseline_value or 0.0)
+    if not margin:
+        return f"baseline {base}"
+    sign = "+" if margin > 0 else "-"
+    return f"baseline {base} {sign} {abs(margin) * 100:g}% = {format_value(threshold, threshold.value)}"
 
 
 def evaluate(thresholds: list[Threshold], results: RunResults) -> list[ThresholdResult]:
@@ -226,5 +240,5 @@ def judge(results: RunResults, checks: list[ThresholdResult], *, has_thresholds:
                    else f"all {results.total.requests} requests succeeded")
 
 
-__all__ = ["ALL_REQUESTS", "AbortWatch", "ThresholdResult", "Verdict", "can_abort", "check", "evaluate",
-           "final_checks", "format_value", "judge", "measure", "metric_kind"]
+__all__ = ["ALL_REQUESTS", "AbortWatch", "ThresholdResult", "Verdict", "baseline_note", "can_abort", "check",
+           "evaluate", "final_checks", "format_value", "judge", "measure", "metric_kind"]
