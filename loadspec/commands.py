@@ -98,8 +98,11 @@ def worker_options(options: RunOptions, *, host: str | None, iterations: int | N
                    pacing: float | None = None) -> dict[str, object]:
     """The options a generated locustfile repeats (`export`, the workers of a distributed run)."""
     har = asdict(options.har or HarOptions()) if is_har(options.file) else None
-    return runtime_options(environment=options.environment, variables=options.variables, host=host,
-                           client=options.client, iterations=iterations, pacing=pacing, har_options=har)
+    found = runtime_options(environment=options.environment, variables=options.variables, host=host,
+                            client=options.client, iterations=iterations, pacing=pacing, har_options=har)
+    if options.otel:
+        found["otel"] = True  # each worker process measures its own requests
+    return found
 
 
 def execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: list[Monitor], *,
@@ -141,8 +144,20 @@ def run_command(options: RunOptions) -> int:
         monitors.append(stress)
     targets = options.reports
     targets.check()
+    telemetry, later = None, None
+    if options.otel:
+        from .engine.otel import StartWhenRunning, start
+
+        if options.distributed:  # once the local workers are forked
+            later = StartWhenRunning(test, out)
+            monitors.append(later)
+        else:
+            telemetry = start(test, role="local")
+            out.write(telemetry.describe() + "\n")
+            out.flush()
     started_at = time.time()
     outcome = execute(test, plan, options, monitors, env=env)
+    telemetry = later.telemetry if later is not None else telemetry
     results = outcome.results
     checks = final_checks(thresholds, results, watch.aborted)
     verdict = judge(results, checks, has_thresholds=bool(thresholds), aborted=watch.aborted,
@@ -155,6 +170,8 @@ def run_command(options: RunOptions) -> int:
               f"{plural(results.total.requests, 'request')}, {results.total.failures} failed in "
               f"{results.elapsed_s:.1f}s "
               f"(ended by {outcome.ended_by}; exit code {verdict.exit_code})\n")
+    if telemetry is not None:
+        telemetry.finish(verdict.exit_code, verdict.status)
     report = RunReport(test, plan, outcome, checks, verdict, started_at, sampler, stress,
                        notes=[n for n in (stress.note if stress else None,) if n])
     for path in write_reports(report, targets):

@@ -57,6 +57,7 @@ def locust_users(
     pacing: float | None = None,
     har_options: Mapping[str, Any] | None = None,
     env_defaults: Mapping[str, str] | None = None,
+    otel: bool = False,
 ) -> dict[str, type]:
     """Build the Locust user classes (and a load shape when the spec has stages) of a spec given as
     text. `source` is the spec's file name (its suffix picks YAML or HAR); `files` holds the files it
@@ -76,7 +77,7 @@ def locust_users(
         _exit(exc.render())
     except LoadspecError as exc:
         _exit(f"error: {exc}")
-    events.init.add_listener(partial(_on_init, test=test))
+    events.init.add_listener(partial(_on_init, test=test, otel=otel))
     found: dict[str, type] = {cls.__name__: cls for cls in test.user_classes}
     if spec.load.stages:
         found["LoadspecStages"] = _stages_shape(spec)
@@ -134,9 +135,14 @@ def _stages_shape(spec: Spec) -> type:
                                                                 "__module__": __name__})
 
 
-def _on_init(test: CompiledTest, environment: Environment, runner: Runner | None = None, **_: Any) -> None:
+def _on_init(test: CompiledTest, environment: Environment, runner: Runner | None = None, otel: bool = False,
+             **_: Any) -> None:
     if isinstance(runner, WorkerRunner):
         attach_worker(runner, test)
+        if otel:  # after Locust's --processes fork: each worker process exports its own requests
+            from .engine.otel import start
+
+            start(test, role="worker")
         return
     options = environment.parsed_options
     if test.host == NO_HOST and not environment.host and getattr(options, "headless", False):

@@ -191,6 +191,13 @@ def compile_spec(
     return test
 
 
+def _scenario_context(context: dict[str, str]) -> Any:
+    def user_context(self: Any) -> dict[str, str]:
+        return context
+
+    return user_context
+
+
 def _make_user_class(
     test: CompiledTest, name: str, scenario: Scenario, setup: list[Runnable], steps: list[Runnable],
     kind: str, iterations: int | None, pacing: float | None,
@@ -214,6 +221,8 @@ def _make_user_class(
         "iterations": iterations if iterations is not None else spec.load.iterations,
         "client_kind": kind,
         "default_session_key": (spec.defaults.timeout, verify),
+        # Locust merges this into every request event's context: OpenTelemetry names the scenario
+        "context": _scenario_context({"scenario": scenario.name}),
     }
     if kind == "fast":
         attributes.update(network_timeout=timeout, connection_timeout=timeout, insecure=not verify,

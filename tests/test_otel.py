@@ -1,0 +1,142 @@
+"""`loadspec run --otel` exports live request metrics through OpenTelemetry while the test runs.
+
+With the Prometheus exporter (`OTEL_METRICS_EXPORTER=prometheus`, on 127.0.0.1 and a free port)
+the endpoint is scraped in the middle of a run: `loadspec_request_duration_seconds` names the
+step, the scenario and the outcome, its counts never exceed what the recording server received
+and grow while the run goes on; Locust's own `locust_client_duration` histogram (its integration)
+is there too, and with `--processes 2` each worker process serves its own requests on the next
+free port. The `test` extra installs the `otel` extra, so these run in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SPEC = """
+    name: shop
+    scenarios:
+      - name: browse
+        steps:
+          - {name: list items, get: /items}
+          - {name: missing, get: /status/404, on_fail: continue}
+    """
+_COUNT = re.compile(r'^loadspec_request_duration_seconds_count\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+]+)$', re.M)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _counts(port: int) -> dict[tuple[str, str, str], float]:
+    """(step, scenario, outcome) → request count, scraped from the Prometheus endpoint."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        body = response.read().decode()
+    found: dict[tuple[str, str, str], float] = {}
+    for match in _COUNT.finditer(body):
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', match["labels"]))
+        key = (labels["step"], labels["scenario"], labels["outcome"])
+        found[key] = found.get(key, 0.0) + float(match["value"])
+    assert "locust_client_duration" in body or not found  # Locust's own instrument, in the same provider
+    return found
+
+
+def _start(tmp_path: Path, server_url: str, port: int, *extra: str) -> subprocess.Popen[str]:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(textwrap.dedent(SPEC), encoding="utf-8")
+    env = {**os.environ, "OTEL_METRICS_EXPORTER": "prometheus", "OTEL_TRACES_EXPORTER": "none",
+           "OTEL_LOGS_EXPORTER": "none", "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
+           "OTEL_EXPORTER_PROMETHEUS_PORT": str(port)}
+    return subprocess.Popen([sys.executable, "-m", "loadspec", "run", str(spec), "--host", server_url, "-u", "2",
+                             "-r", "20", "-t", "8s", "--pacing", "100ms", "--otel", "-q", *extra],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _scrape_mid_run(process: subprocess.Popen[str], ports: list[int], server, deadline: float = 30.0):
+    """Scrape every port until each one shows requests of the step, while the run is still going."""
+    started = time.monotonic()
+    while time.monotonic() - started < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            counts = [_counts(port) for port in ports]
+        except OSError:
+            counts = []
+        if counts and all(c.get(("list items", "browse", "success")) for c in counts):
+            sent = len(server.matching("GET", "/items"))
+            return counts, sent
+        time.sleep(0.3)
+    raise AssertionError("no request metric naming the step appeared while the run was going")
+
+
+def test_prometheus_exporter_names_the_step_mid_run(tmp_path, recording_server):
+    port = _free_port()
+    process = _start(tmp_path, recording_server.url, port)
+    try:
+        (first,), sent = _scrape_mid_run(process, [port], recording_server)
+        assert 0 < first[("list items", "browse", "success")] <= sent
+        assert first.get(("missing", "browse", "failure"), 0) <= len(recording_server.matching("GET", "/status/404"))
+        time.sleep(1.5)
+        later = _counts(port)
+        assert later[("list items", "browse", "success")] > first[("list items", "browse", "success")]
+        assert process.poll() is None  # still mid-run
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, out + err  # the 404 step fails and the spec has no thresholds
+    assert f"OpenTelemetry metrics: prometheus at http://127.0.0.1:{port}/metrics" in out
+    assert "Traceback" not in err
+
+
+def test_each_worker_process_exports_its_own_requests(tmp_path, recording_server):
+    port = _free_port()
+    process = _start(tmp_path, recording_server.url, port, "--processes", "2")
+    try:
+        # the two worker processes and the master (which sends no requests: no request metric) take
+        # `port` and the next free ports after it
+        deadline = time.monotonic() + 40
+        workers: list[int] = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            workers = []
+            for candidate in range(port, port + 12):
+                try:
+                    if ("list items", "browse", "success") in _counts(candidate):
+                        workers.append(candidate)
+                except OSError:
+                    continue
+            time.sleep(0.3)
+        assert len(workers) == 2, "two worker processes should each serve request metrics"
+        counts, sent = _scrape_mid_run(process, workers, recording_server)
+        assert sum(c[("list items", "browse", "success")] for c in counts) <= sent
+        out, err = process.communicate(timeout=90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, out + err
+
+
+def test_the_verdict_is_recorded_as_a_gauge_and_flushed():
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    from loadspec.engine.otel import Telemetry
+
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    gauge = provider.get_meter("t").create_gauge("loadspec.run.verdict")
+    Telemetry(provider, "shop", gauge).finish(3, "thresholds_failed")
+    (metric,) = [m for rm in reader.get_metrics_data().resource_metrics for sm in rm.scope_metrics
+                 for m in sm.metrics]
+    (point,) = metric.data.data_points
+    assert metric.name == "loadspec.run.verdict" and point.value == 3
+    assert dict(point.attributes) == {"test": "shop", "status": "thresholds_failed"}
