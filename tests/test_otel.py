@@ -47,7 +47,9 @@ def _counts(port: int) -> dict[tuple[str, str, str], float]:
         labels = dict(re.findall(r'(\w+)="([^"]*)"', match["labels"]))
         key = (labels["step"], labels["scenario"], labels["outcome"])
         found[key] = found.get(key, 0.0) + float(match["value"])
-    assert "locust_client_duration" in body or not found  # Locust's own instrument, in the same provider
+    if found:
+        assert "locust_client_duration_seconds_bucket" in body  # Locust's own instrument, in the same provider
+        assert 'le="0.1"' in body  # buckets in seconds, not OpenTelemetry's millisecond-sized default
     return found
 
 

@@ -32,6 +32,10 @@ logger = logging.getLogger("loadspec")
 #: The attributes of `loadspec.request.duration`, in Prometheus as labels of the same names.
 REQUEST_ATTRIBUTES = ("test", "scenario", "step", "method", "outcome")
 PROMETHEUS_PORT_TRIES = 64
+#: Histogram buckets in seconds for request durations (OpenTelemetry's default, 0 5 10 25 … 10000,
+#: is meant for milliseconds and would put every request of a fast service in one bucket).
+DURATION_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5,
+                      10.0, 30.0, 60.0)
 _STARTED: dict[str, Telemetry] = {}
 
 
@@ -154,6 +158,7 @@ def start(test: CompiledTest, *, role: str = "local") -> Telemetry:
     from locust.opentelemetry import setup_opentelemetry
     from opentelemetry import metrics
     from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
     from opentelemetry.sdk.resources import Resource
 
     from .._version import __version__
@@ -162,7 +167,10 @@ def start(test: CompiledTest, *, role: str = "local") -> Telemetry:
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "loadspec"),
                                 "loadspec.version": __version__, "loadspec.test": test.spec.name,
                                 "loadspec.role": role})
-    provider = MeterProvider(resource=resource, metric_readers=readers)
+    buckets = ExplicitBucketHistogramAggregation(DURATION_BUCKETS_S)
+    views = [View(instrument_name=name, aggregation=buckets)
+             for name in ("loadspec.request.duration", "locust.client.duration")]
+    provider = MeterProvider(resource=resource, metric_readers=readers, views=views)
     metrics.set_meter_provider(provider)
     meter = metrics.get_meter("loadspec", __version__)
     durations = meter.create_histogram(
@@ -222,4 +230,5 @@ def _scenario_of_steps(test: CompiledTest) -> dict[str, str]:
     return found
 
 
-__all__ = ["PROMETHEUS_PORT_TRIES", "REQUEST_ATTRIBUTES", "StartWhenRunning", "Telemetry", "exporters", "start"]
+__all__ = ["DURATION_BUCKETS_S", "PROMETHEUS_PORT_TRIES", "REQUEST_ATTRIBUTES", "StartWhenRunning", "Telemetry",
+           "exporters", "start"]
