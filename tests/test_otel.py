@@ -142,3 +142,28 @@ def test_the_verdict_is_recorded_as_a_gauge_and_flushed():
     (point,) = metric.data.data_points
     assert metric.name == "loadspec.run.verdict" and point.value == 3
     assert dict(point.attributes) == {"test": "shop", "status": "thresholds_failed"}
+
+
+def test_the_observability_example_files_agree_with_each_other():
+    import yaml
+
+    folder = REPO / "examples" / "observability"
+    compose = yaml.safe_load((folder / "docker-compose.yml").read_text(encoding="utf-8"))
+    collector = yaml.safe_load((folder / "otel-collector.yaml").read_text(encoding="utf-8"))
+    prometheus = yaml.safe_load((folder / "prometheus.yml").read_text(encoding="utf-8"))
+    grafana = yaml.safe_load((folder / "grafana" / "datasources.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    for pipeline in collector["service"]["pipelines"].values():
+        assert set(pipeline["receivers"]) <= set(collector["receivers"])
+        assert set(pipeline["exporters"]) <= set(collector["exporters"])
+        assert set(pipeline.get("processors", [])) <= set(collector.get("processors", {}))
+    assert collector["service"]["pipelines"]["metrics"]["exporters"] == ["prometheus"]
+    exporter_port = collector["exporters"]["prometheus"]["endpoint"].rsplit(":", 1)[1]
+    (target,) = prometheus["scrape_configs"][0]["static_configs"][0]["targets"]
+    assert target == f"otel-collector:{exporter_port}" and "otel-collector" in services
+    grpc = collector["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"].rsplit(":", 1)[1]
+    assert grpc == "4317"  # the OTLP default the exporters use without OTEL_EXPORTER_OTLP_ENDPOINT
+    assert f"127.0.0.1:{grpc}:4317" in services["otel-collector"]["ports"]
+    assert grafana["datasources"][0]["url"] == "http://prometheus:9090" and "prometheus" in services
+    mounted = {volume.split(":")[0] for service in services.values() for volume in service.get("volumes", [])}
+    assert all((folder / path).is_file() for path in mounted)
