@@ -8,17 +8,19 @@ with gevent), so nothing imports `ssl` or sockets before it.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from ._version import __version__
 from .errors import EXIT_INVALID, EXIT_PASSED
+from .results.plan import PROCESSES_PER_CORE, process_cap
 from .results.profiles import PROFILES  # importing it does not import Locust
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-e", "--environment", metavar="NAME",
+    parser.add_argument("-e", "--environment", metavar="NAME", type=_name,
                         help="merge environments.NAME of the spec over its top level")
     parser.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
                         help="set or override a variable (repeatable)")
@@ -36,13 +38,20 @@ def _parse_vars(pairs: list[str]) -> dict[str, str]:
     return found
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a short error: the problem and where to read the options (not the whole usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n  (`{self.prog} --help` lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="loadspec",
         description="Declarative HTTP load tests in YAML or from HAR recordings, run on Locust.",
     )
     parser.add_argument("--version", action="version", version=f"loadspec {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
     validate = commands.add_parser("validate", help="check spec files and report every problem")
@@ -75,25 +84,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_distributed_options(run)
 
     _add_har_options(run)
+    _add_import_options(run)
 
-    convert = commands.add_parser("convert", help="turn browser HAR recordings into an editable YAML spec")
-    convert.add_argument("files", nargs="+", metavar="FILE.har[:WEIGHT]",
-                         help="one scenario per recording; :WEIGHT sets its share of the users (default 1)")
+    convert = commands.add_parser("convert", help="turn HAR recordings, a Postman collection, an OpenAPI document or "
+                                                  "curl commands into an editable YAML spec")
+    convert.add_argument("files", nargs="+", metavar="FILE",
+                         help="HAR recordings (FILE.har[:WEIGHT]: one scenario each, :WEIGHT its share of the users), "
+                              "or one Postman collection, OpenAPI document or file of curl commands")
     convert.add_argument("-o", "--output", metavar="FILE", help="where to write the YAML (default: stdout)")
     _add_har_options(convert)
+    _add_import_options(convert)
 
     debug = commands.add_parser("debug", help="one user, one iteration per scenario, every request shown")
     debug.add_argument("file", metavar="FILE")
     _add_source_options(debug)
     _add_har_options(debug)
+    _add_import_options(debug)
     debug.add_argument("--host", help="base URL, overriding the spec's host")
     debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     debug.add_argument("--env-file", action="append", default=[], metavar="FILE",
                        help="read env.NAME values from a dotenv file; the real environment wins")
+    debug.add_argument("--show-secrets", action="store_true",
+                       help="print passwords, tokens and other credentials instead of masking them (***)")
     demo = commands.add_parser(
         "demo", help="start the bundled demo shop on 127.0.0.1 and load-test it with examples/checkout.yaml")
     demo.add_argument("--spec", metavar="FILE", help="spec to run (default: examples/checkout.yaml)")
-    demo.add_argument("--port", type=int, default=0, help="demo server port (default: a free one)")
+    demo.add_argument("--port", type=_port, default=0, help="demo server port (default: a free one)")
     demo.add_argument("--serve-only", action="store_true", help="only run the demo server until Ctrl+C")
     _add_source_options(demo)
     _add_run_options(demo)
@@ -106,12 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "the master quits. See docs/distributed.md.")
     worker.add_argument("--master-host", default="127.0.0.1", metavar="HOST",
                         help="the master's host name or address (default: 127.0.0.1)")
-    worker.add_argument("--master-port", type=int, default=5557, metavar="PORT", help="default: 5557")
+    worker.add_argument("--master-port", type=_fixed_port, default=5557, metavar="PORT", help="default: 5557")
     worker.add_argument("--processes", type=_processes, metavar="N|auto",
                         help="fork N worker processes on this machine (auto: one per core)")
     worker.add_argument("--connect-timeout", metavar="DURATION",
                         help="give up when the master does not answer within this, e.g. 30s (default: 300s; "
                              "rounded up to Locust's 5 s retries)")
+    worker.add_argument("--master-timeout", metavar="DURATION",
+                        help="exit when the master has not been heard from for this long, e.g. 10s (default: 60s)")
     worker.add_argument("--loglevel", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     export = commands.add_parser(
@@ -122,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(export)
     export.add_argument("--host", help="base URL baked in (Locust's --host still overrides it)")
     export.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
-    export.add_argument("--iterations", type=int, metavar="N", help="iterations per user, then the user stops")
+    export.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then the user stops")
     _add_har_options(export)
+    _add_import_options(export)
     return parser
 
 
@@ -142,13 +161,66 @@ def _percentage(text: str) -> float:
 def _processes(text: str) -> int | str:
     if text == "auto":
         return text
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got '{text}'") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+    count = _whole(text, 1)
+    if count > process_cap():
+        raise argparse.ArgumentTypeError(
+            f"{count} is more than this machine can run: at most {process_cap()} ({PROCESSES_PER_CORE} per core); "
+            "for more, run `loadspec worker` on more machines")
     return count
+
+
+# --- values checked before anything starts: argparse prints the usage line, the problem, and exits 2 ---
+
+
+def _whole(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    """1 or more (iterations, workers)."""
+    return _whole(text, 1)
+
+
+def _users(text: str) -> int:
+    """0 or more (0 users starts nothing and ends at once)."""
+    return _whole(text, 0)
+
+
+def _rate(text: str) -> float:
+    """A finite number above 0 (users per second, megabytes)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, got '{text}'")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _whole(text, 0)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
+    return value
+
+
+def _fixed_port(text: str) -> int:
+    value = _port(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("a port is a number from 1 to 65535, got 0")
+    return value
+
+
+def _name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the name of an environment of the spec (environments: NAME)")
+    return text
 
 
 def _add_distributed_options(parser: argparse.ArgumentParser) -> None:
@@ -157,20 +229,20 @@ def _add_distributed_options(parser: argparse.ArgumentParser) -> None:
                        help="run the users in N worker processes on this machine (auto: one per core)")
     scale.add_argument("--master", action="store_true",
                        help="wait for `loadspec worker --master-host THIS_HOST` processes and run on them")
-    scale.add_argument("--expect-workers", type=int, metavar="N",
+    scale.add_argument("--expect-workers", type=_count, metavar="N",
                        help="start once N workers are connected (default: --processes N, else 1)")
     scale.add_argument("--master-bind-host", metavar="HOST",
                        help="interface to listen on for workers (default: all with --master, else 127.0.0.1)")
-    scale.add_argument("--master-bind-port", type=int, metavar="PORT",
+    scale.add_argument("--master-bind-port", type=_fixed_port, metavar="PORT",
                        help="port to listen on for workers (default: 5557 with --master, else a free one)")
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     load = parser.add_argument_group("load (overrides the spec's load:)")
-    load.add_argument("-u", "--users", type=int, metavar="N", help="number of concurrent users")
-    load.add_argument("-r", "--spawn-rate", type=float, metavar="N", help="users started per second")
+    load.add_argument("-u", "--users", type=_users, metavar="N", help="number of concurrent users")
+    load.add_argument("-r", "--spawn-rate", type=_rate, metavar="N", help="users started per second")
     load.add_argument("-t", "--duration", metavar="DURATION", help="run time, e.g. 30s, 5m")
-    load.add_argument("--iterations", type=int, metavar="N", help="iterations per user, then stop")
+    load.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then stop")
     parser.add_argument("--host", help="base URL, overriding the spec's host")
     parser.add_argument("--client", choices=["fast", "requests"],
                         help="HTTP client: fast (FastHttpUser, default) or requests (HttpUser)")
@@ -197,7 +269,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
                             "'loadspec[otel]'; configured by the OTEL_* environment variables)")
     ui = parser.add_argument_group("web UI")
     ui.add_argument("--ui", action="store_true", help="serve Locust's web UI on 127.0.0.1 and steer the load there")
-    ui.add_argument("--ui-port", type=int, default=8089, metavar="N", help="web UI port (default: 8089)")
+    ui.add_argument("--ui-port", type=_fixed_port, default=8089, metavar="N", help="web UI port (default: 8089)")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -243,7 +315,38 @@ def _add_har_options(parser: argparse.ArgumentParser) -> None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     from .commands import convert_command
 
-    return convert_command(args.files, _har_options(args), args.output)
+    return convert_command(args.files, _har_options(args), args.output, _import_options(args))
+
+
+def _add_import_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Postman collections, OpenAPI documents, curl commands (see docs/import.md)")
+    group.add_argument("--postman-env", metavar="FILE", help="a Postman environment file for the collection")
+    group.add_argument("--tag", action="append", default=[], metavar="TAG",
+                       help="OpenAPI: keep the operations with this tag (repeatable)")
+    group.add_argument("--operation", action="append", default=[], metavar="ID|'METHOD /path'",
+                       help="OpenAPI: keep this operation, by operationId or 'GET /pets/*' (repeatable)")
+    group.add_argument("--server", type=lambda text: _whole(text, 0), default=0, metavar="N",
+                       help="OpenAPI: the entry of servers: that gives the host (default: 0, the first)")
+    group.add_argument("--no-schema-assert", action="store_true",
+                       help="OpenAPI: assert the documented status only, not the response schema")
+
+
+def _import_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Postman, OpenAPI and cURL importers' options, by importer name."""
+    from pathlib import Path
+
+    from .sources.curl import CurlOptions
+    from .sources.openapi import OpenApiOptions
+    from .sources.postman import PostmanOptions
+
+    if not hasattr(args, "postman_env"):
+        return {}
+    return {
+        "postman": PostmanOptions(environment=Path(args.postman_env) if args.postman_env else None),
+        "openapi": OpenApiOptions(tags=tuple(args.tag), operations=tuple(args.operation), server=args.server,
+                                  assert_schema=not args.no_schema_assert),
+        "curl": CurlOptions(),
+    }
 
 
 def _duration(args: argparse.Namespace, name: str, flag: str) -> float | None:
@@ -290,7 +393,7 @@ def _run_options(args: argparse.Namespace, file: str | None = None) -> Any:
         duration=_duration(args, "duration", "--duration"), iterations=getattr(args, "iterations", None),
         pacing=_duration(args, "pacing", "--pacing"), profile=getattr(args, "profile", None),
         ui=getattr(args, "ui", False), ui_port=getattr(args, "ui_port", 8089), quiet=getattr(args, "quiet", False),
-        har=_har_options(args) if hasattr(args, "include_host") else None,
+        har=_har_options(args) if hasattr(args, "include_host") else None, imports=_import_options(args),
         reports=ReportTargets(*(getattr(args, name, None) for name in ("report_dir", "html", "json", "junit", "csv"))),
         distributed=_distributed_options(args) if hasattr(args, "processes") else None,
         baseline=getattr(args, "baseline", None), otel=getattr(args, "otel", False),
@@ -306,7 +409,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_debug(args: argparse.Namespace) -> int:
     from .commands import debug_command
 
-    return debug_command(_run_options(args))
+    return debug_command(_run_options(args), show_secrets=args.show_secrets)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -326,7 +429,7 @@ def _worker_options(args: argparse.Namespace) -> Any:
 
     return WorkerOptions(master_host=args.master_host, master_port=args.master_port, processes=args.processes,
                          connect_timeout=_duration(args, "connect_timeout", "--connect-timeout"),
-                         loglevel=args.loglevel)
+                         master_timeout=_duration(args, "master_timeout", "--master-timeout"), loglevel=args.loglevel)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

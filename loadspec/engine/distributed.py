@@ -38,9 +38,10 @@ from locust.exception import StopTest
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
 from ..errors import RunError, UsageError
-from ..results.plan import LoadPlan
+from ..results.plan import LoadPlan, check_process_count
 from ..results.runlog import FailureExample, RunLog
 from ..results.stats import collect
+from ..sources.dispatch import is_converted
 from ..writers.locustfile import bundle_spec, file_stem, render_locustfile
 from .compiler import CompiledTest
 from .pools import BatchedIndexSource, IndexDealer, PoolExhausted
@@ -53,6 +54,7 @@ ROWS_REPLY = "loadspec_rows_reply"
 REPORT_KEY = "loadspec"
 ROW_TIMEOUT = 60.0  # a worker waits this long for rows before it gives up on the master
 LOCAL_CONNECT_TIMEOUT = 60.0  # --processes workers must connect within this
+LOCAL_MASTER_TIMEOUT = 10.0  # --processes workers exit when their master is silent this long (it died)
 FINAL_REPORT_WAIT = 5.0  # after "quit", wait this long for each worker's last stats report
 DEFAULT_MASTER_PORT = 5557
 
@@ -178,7 +180,7 @@ def process_count(value: int | str | None) -> int:
         return 0
     if value == "auto":
         return os.cpu_count() or 1
-    return int(value)
+    return check_process_count(int(value))
 
 
 @dataclass
@@ -200,6 +202,7 @@ class WorkerOptions:
     master_port: int = DEFAULT_MASTER_PORT
     processes: int | str | None = None
     connect_timeout: float | None = None  # seconds
+    master_timeout: float | None = None  # seconds without a heartbeat from the master before exiting
     loglevel: str = "INFO"
 
 
@@ -270,7 +273,7 @@ def _write_locustfile(test: CompiledTest, source: Path, options: Mapping[str, An
     spec = test.spec
     if not source.is_file():
         raise UsageError("a distributed run needs the spec as a file, to send it to the workers")
-    bundle = bundle_spec(spec, source, options=options, env=environ, har="har_options" in options)
+    bundle = bundle_spec(spec, source, options=options, env=environ, converted=is_converted(source))
     path = folder / f"loadspec_{file_stem(source)}.py"
     path.write_text(render_locustfile(bundle, spec, path.name), encoding="utf-8")
     return path
@@ -295,7 +298,7 @@ def _create_master(env: Environment, host: str, port: int) -> MasterRunner:
 def _start_local_workers(count: int, host: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
     """One `loadspec worker` process that forks `count` Locust workers (Locust's --processes)."""
     command = [sys.executable, "-m", "loadspec", "worker", "--master-host", host, "--master-port", str(port),
-               "--loglevel", "WARNING"]
+               "--master-timeout", f"{LOCAL_MASTER_TIMEOUT:g}s", "--loglevel", "WARNING"]
     if count > 1:
         command += ["--processes", str(count)]
     private_tmp = folder / "tmp"  # whatever the workers leave in $TMPDIR goes with the master's folder
@@ -408,6 +411,8 @@ def worker_command(options: WorkerOptions) -> int:
     timeout = options.connect_timeout
     if timeout is not None:  # Locust waits CONNECT_TIMEOUT per try, CONNECT_RETRY_COUNT tries
         locust.runners.CONNECT_RETRY_COUNT = max(1, math.ceil(timeout / locust.runners.CONNECT_TIMEOUT))
+    if options.master_timeout is not None:  # set before Locust forks: every worker process quits in time
+        locust.runners.MASTER_HEARTBEAT_TIMEOUT = max(options.master_timeout, 2 * locust.runners.HEARTBEAT_INTERVAL)
     folder = tempfile.mkdtemp(prefix="loadspec-worker-")
     tempfile.tempdir = folder  # Locust saves the master's locustfile in gettempdir()
     atexit.register(shutil.rmtree, folder, True)
@@ -436,6 +441,6 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-__all__ = ["DEFAULT_MASTER_PORT", "DistributedOptions", "FINAL_REPORT_WAIT", "LOCAL_CONNECT_TIMEOUT", "REPORT_KEY",
-           "ROWS_REPLY", "ROWS_REQUEST", "ROW_TIMEOUT", "WorkerOptions", "attach_worker", "process_count",
-           "run_distributed", "serve_rows", "worker_argv", "worker_command"]
+__all__ = ["DEFAULT_MASTER_PORT", "DistributedOptions", "FINAL_REPORT_WAIT", "LOCAL_CONNECT_TIMEOUT",
+           "LOCAL_MASTER_TIMEOUT", "REPORT_KEY", "ROWS_REPLY", "ROWS_REQUEST", "ROW_TIMEOUT", "WorkerOptions",
+           "attach_worker", "process_count", "run_distributed", "serve_rows", "worker_argv", "worker_command"]

@@ -5,6 +5,7 @@ Engine-free: the runners read a `LoadPlan`; profiles build one.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
@@ -56,4 +57,25 @@ def plan_load(load: Load, *, users: int | None = None, spawn_rate: float | None 
     return plan
 
 
-__all__ = ["LoadPlan", "plan_load"]
+#: `--processes` may ask for at most this many worker processes per core.
+PROCESSES_PER_CORE = 4
+
+
+def process_cap() -> int:
+    """The most worker processes `--processes` may start on this machine."""
+    return PROCESSES_PER_CORE * (os.cpu_count() or 1)
+
+
+def check_process_count(count: int) -> int:
+    """`count` when it is within 1 and `process_cap()`; UsageError naming the cap otherwise."""
+    cap = process_cap()
+    if count < 1:
+        raise UsageError(f"--processes must be 1 or more (or auto), got {count}")
+    if count > cap:
+        raise UsageError(f"--processes {count} is more than this machine can run: at most {cap} "
+                         f"({PROCESSES_PER_CORE} per core × {cap // PROCESSES_PER_CORE} cores); "
+                         "for more, run `loadspec worker` on more machines")
+    return count
+
+
+__all__ = ["PROCESSES_PER_CORE", "LoadPlan", "check_process_count", "plan_load", "process_cap"]
