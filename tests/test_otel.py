@@ -19,6 +19,7 @@ import textwrap
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC = """
@@ -167,3 +168,84 @@ def test_the_observability_example_files_agree_with_each_other():
     assert grafana["datasources"][0]["url"] == "http://prometheus:9090" and "prometheus" in services
     mounted = {volume.split(":")[0] for service in services.values() for volume in service.get("volumes", [])}
     assert all((folder / path).is_file() for path in mounted)
+
+
+class _OtlpReceiver:
+    """A minimal OTLP/HTTP metrics receiver on 127.0.0.1: decodes every export it is sent."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+
+        self.exports: list[Any] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                request = ExportMetricsServiceRequest()
+                request.ParseFromString(body)
+                receiver.exports.append((self.path, request))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def metrics(self) -> list[Any]:
+        return [metric for _, request in self.exports for rm in request.resource_metrics
+                for sm in rm.scope_metrics for metric in sm.metrics]
+
+
+def _attributes(point: Any) -> dict[str, str]:
+    return {kv.key: kv.value.string_value for kv in point.attributes}
+
+
+def test_otlp_push_carries_the_requests_and_the_verdict(tmp_path, recording_server):
+    receiver = _OtlpReceiver()
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(textwrap.dedent(SPEC).replace("name: shop", "name: shop\nthresholds: [error_rate < 10%]"),
+                    encoding="utf-8")
+    env = {**os.environ, "OTEL_METRICS_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+           "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_TRACES_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}
+    done = subprocess.run([sys.executable, "-m", "loadspec", "run", str(spec), "--host", recording_server.url,
+                           "-u", "2", "-r", "20", "--iterations", "5", "--otel", "-q"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    receiver.httpd.shutdown()
+    assert done.returncode == 3, done.stdout + done.stderr  # the 404 step fails half the requests
+    assert {path for path, _ in receiver.exports} == {"/v1/metrics"}
+    metrics = receiver.metrics()
+    verdicts = [p for m in metrics if m.name == "loadspec.run.verdict" for p in m.gauge.data_points]
+    assert verdicts  # sent at the final flush (and again by the exporter's shutdown)
+    assert all((p.as_int or p.as_double) == 3 for p in verdicts)
+    assert all(_attributes(p) == {"test": "shop", "status": "thresholds_failed"} for p in verdicts)
+    points = [p for m in metrics if m.name == "loadspec.request.duration" for p in m.histogram.data_points]
+    counted: dict[tuple[str, str], int] = {}
+    for point in points:  # cumulative: the last export holds the totals
+        labels = _attributes(point)
+        counted[(labels["step"], labels["outcome"])] = max(counted.get((labels["step"], labels["outcome"]), 0),
+                                                           point.count)
+    assert counted == {("list items", "success"): len(recording_server.matching("GET", "/items")),
+                       ("missing", "failure"): len(recording_server.matching("GET", "/status/404"))} == \
+        {("list items", "success"): 10, ("missing", "failure"): 10}
+
+
+def test_otel_without_the_sdk_is_a_usage_error_before_anything_runs(tmp_path, recording_server):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(textwrap.dedent(SPEC), encoding="utf-8")
+    code = ("import sys; sys.modules['opentelemetry.sdk.metrics'] = None\n"  # as if the extra were not installed
+            "from loadspec.cli import main\n"
+            f"sys.exit(main(['run', {str(spec)!r}, '--host', {recording_server.url!r}, '--iterations', '1',"
+            " '--otel']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "--otel needs the OpenTelemetry SDK: pip install 'loadspec[otel]'" in done.stderr
+    assert "Traceback" not in done.stderr and recording_server.requests == []
