@@ -60,7 +60,7 @@ def _full_report() -> RunReport:
                 source=Path("shop.yaml"), environment="staging")
     test = SimpleNamespace(spec=spec, run_log=log, host="http://127.0.0.1:9")
     plan = LoadPlan(users=3, spawn_rate=2.0, duration=None, iterations=4, stages=[Stage(5.0, 3, None)],
-                    profile="stress")
+                    profile="stress", rate_stages=[Stage(4.0, 0, None, rate=5.0)], max_users=3)
     stress = StressWatch(stages=[Stage(5.0, 3, None)], thresholds=[threshold], note="climbing on p95")
     stress.steps.append(StressStep(3, results, [check]))
     return RunReport(test=test, plan=plan, outcome=SimpleNamespace(results=results, ended_by="stop_test"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import IO, Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from locust.env import Environment
 from locust.exception import StopTest, StopUser
@@ -27,7 +27,7 @@ def _short(value: Any, limit: int = 200) -> str:
 
 def _url(data: dict[str, Any]) -> str:
     """The URL as sent: the path and its query parameters (`/anything?tenant=acme`)."""
-    url, params = str(data.get("url")), data.get("params") or {}
+    url, params = unquote(str(data.get("url"))), data.get("params") or {}  # readable: `{"a": 1}`, not `%7B…`
     if not params:
         return url
     return url + ("&" if "?" in url else "?") + urlencode(params, doseq=True)
