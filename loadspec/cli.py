@@ -58,7 +58,24 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
     _add_source_options(validate)
 
-    commands.add_parser("schema", help="print the JSON Schema of the scenario language")
+    schema = commands.add_parser("schema", help="print the JSON Schema of the scenario language (or of summary.json)")
+    schema.add_argument("--report", action="store_true",
+                        help="print the JSON Schema of the JSON report (summary.json) instead")
+
+    compare = commands.add_parser(
+        "compare", help="compare two runs' summary.json files step by step; exit 3 when one regressed",
+        description="Per step (and in total): p50, p95, p99, requests/s and error rate of both runs with their "
+                    "change. Exit code 0 when no step regressed beyond --max-regression, 3 when one did, 2 when "
+                    "a file cannot be read. See docs/reports.md.")
+    compare.add_argument("baseline", metavar="BASELINE.json", help="summary.json of the reference run")
+    compare.add_argument("current", metavar="CURRENT.json", help="summary.json of the run to judge")
+    compare.add_argument("--max-regression", type=_percentage, default=0.10, metavar="PERCENT",
+                         help="how much worse a metric may get before the step regressed, e.g. 10%% (default)")
+    compare.add_argument("--ignore-under", metavar="DURATION", default="5ms",
+                         help="response-time changes smaller than this never count as a regression (default: 5ms)")
+    compare.add_argument("--metrics", metavar="LIST",
+                         help="judge only these, comma-separated: p50,p95,p99,rps,error_rate (default: all)")
+    compare.add_argument("--junit", metavar="FILE", help="write JUnit XML: a test case per step")
 
     run = commands.add_parser("run", help="run a spec (YAML or HAR) as a load test")
     run.add_argument("file", metavar="FILE")
@@ -127,6 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_har_options(export)
     _add_import_options(export)
     return parser
+
+
+def _percentage(text: str) -> float:
+    """`10%` or `10` → 0.10."""
+    number = text.strip().removesuffix("%").strip()
+    try:
+        value = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage such as 10%, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0% or more")
+    return value / 100.0
 
 
 def _processes(text: str) -> int | str:
@@ -234,6 +263,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     reports.add_argument("--json", metavar="FILE", help="write the JSON summary to FILE")
     reports.add_argument("--junit", metavar="FILE", help="write JUnit XML (thresholds and steps) to FILE")
     reports.add_argument("--csv", metavar="PREFIX", help="write Locust's CSV files as PREFIX_stats.csv etc.")
+    judge = parser.add_argument_group("baselines and live metrics (see docs/reports.md, docs/observability.md)")
+    judge.add_argument("--baseline", metavar="FILE",
+                       help="summary.json of an earlier run: gives thresholds such as `p95 < baseline + 10%%` "
+                            "their value")
+    judge.add_argument("--otel", action="store_true",
+                       help="export live metrics with Locust's OpenTelemetry integration (pip install "
+                            "'loadspec[otel]'; configured by the OTEL_* environment variables)")
     ui = parser.add_argument_group("web UI")
     ui.add_argument("--ui", action="store_true", help="serve Locust's web UI on 127.0.0.1 and steer the load there")
     ui.add_argument("--ui-port", type=_fixed_port, default=8089, metavar="N", help="web UI port (default: 8089)")
@@ -246,10 +282,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from .sources.schema import schema_text
+    from .sources.schema import report_schema_text, schema_text
 
-    sys.stdout.write(schema_text())
+    sys.stdout.write(report_schema_text() if args.report else schema_text())
     return EXIT_PASSED
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .commands import CompareOptions, compare_command
+    from .lang.units import parse_duration_option
+
+    metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip()) if args.metrics else None
+    ignore = parse_duration_option(args.ignore_under, "--ignore-under") or 0.0
+    return compare_command(CompareOptions(baseline=args.baseline, current=args.current, tolerance=args.max_regression,
+                                          ignore_under_ms=ignore * 1000.0, metrics=metrics, junit=args.junit))
 
 
 def _add_har_options(parser: argparse.ArgumentParser) -> None:
@@ -354,6 +400,7 @@ def _run_options(args: argparse.Namespace, file: str | None = None) -> Any:
         har=_har_options(args) if hasattr(args, "include_host") else None, imports=_import_options(args),
         reports=ReportTargets(*(getattr(args, name, None) for name in ("report_dir", "html", "json", "junit", "csv"))),
         distributed=_distributed_options(args) if hasattr(args, "processes") else None,
+        baseline=getattr(args, "baseline", None), otel=getattr(args, "otel", False),
     )
 
 
@@ -401,6 +448,7 @@ _COMMANDS = {
     "export": _cmd_export,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
+    "compare": _cmd_compare,
     "run": _cmd_run,
     "debug": _cmd_debug,
     "convert": _cmd_convert,

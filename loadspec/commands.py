@@ -18,11 +18,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .errors import EXIT_PASSED, InputFileError, UsageError
+from .errors import EXIT_PASSED, EXIT_THRESHOLDS_FAILED, InputFileError, UsageError
 from .lang.text import plural
 from .lang.urls import base_url_problem
 from .reports import ReportTargets, RunReport, write_reports
-from .reports.console import render_summary, stress_table, thresholds_table
+from .reports.console import comparison_table, render_summary, stress_table, thresholds_table
+from .results.compare import (
+    DEFAULT_IGNORE_UNDER_MS,
+    DEFAULT_TOLERANCE,
+    compare,
+    load_summary,
+    resolve_baselines,
+)
 from .results.plan import LoadPlan, plan_load
 from .results.profiles import StressWatch, profile_plan, stress_thresholds
 from .results.thresholds import AbortWatch, final_checks, judge
@@ -61,6 +68,8 @@ class RunOptions:
     imports: dict[str, Any] = field(default_factory=dict)  # other importers' options, by importer name
     reports: ReportTargets = field(default_factory=ReportTargets)
     distributed: DistributedOptions | None = None  # --processes / --master
+    baseline: str | None = None  # --baseline FILE: summary.json giving `p95 < baseline + 10%` its value
+    otel: bool = False  # --otel: Locust's OpenTelemetry integration, configured by OTEL_* variables
 
 
 def environment_of(options: RunOptions) -> dict[str, str]:
@@ -111,8 +120,11 @@ def worker_options(options: RunOptions, *, host: str | None, iterations: int | N
     from .sources.har.importer import HarOptions
 
     har = asdict(options.har or HarOptions()) if is_har(options.file) else None
-    return runtime_options(environment=options.environment, variables=options.variables, host=host,
-                           client=options.client, iterations=iterations, pacing=pacing, har_options=har)
+    found = runtime_options(environment=options.environment, variables=options.variables, host=host,
+                            client=options.client, iterations=iterations, pacing=pacing, har_options=har)
+    if options.otel:
+        found["otel"] = True  # each worker process measures its own requests
+    return found
 
 
 def execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: list[Monitor], *,
@@ -154,6 +166,8 @@ def run_command(options: RunOptions) -> int:
 
     env = environment_of(options)
     test, plan = prepare(options, env)
+    baseline = load_summary(options.baseline) if options.baseline else None
+    test.spec.thresholds = resolve_baselines(test.spec.thresholds, baseline)
     out = sys.stdout
     out.write(f"loadspec: {test.spec.name} against {test.host} — {plan.describe()}\n")
     out.flush()
@@ -167,8 +181,20 @@ def run_command(options: RunOptions) -> int:
         monitors.append(stress)
     targets = options.reports
     targets.check()
+    telemetry, later = None, None
+    if options.otel:
+        from .engine.otel import StartWhenRunning, start
+
+        if options.distributed:  # once the local workers are forked
+            later = StartWhenRunning(test, out)
+            monitors.append(later)
+        else:
+            telemetry = start(test, role="local")
+            out.write(telemetry.describe() + "\n")
+            out.flush()
     started_at = time.time()
     outcome = execute(test, plan, options, monitors, env=env)
+    telemetry = later.telemetry if later is not None else telemetry
     results = outcome.results
     checks = final_checks(thresholds, results, watch.aborted)
     verdict = judge(results, checks, has_thresholds=bool(thresholds), aborted=watch.aborted,
@@ -177,14 +203,57 @@ def run_command(options: RunOptions) -> int:
     for part in (thresholds_table(checks), stress_table(stress) if stress else ""):
         if part:
             out.write("\n" + part + "\n")
-    out.write(f"\n{verdict.status.replace('_', ' ').upper()}: {verdict.reason} — {results.total.requests} "
-              f"requests, {results.total.failures} failed in {results.elapsed_s:.1f}s "
+    out.write(f"\n{verdict.status.replace('_', ' ').upper()}: {verdict.reason} — "
+              f"{plural(results.total.requests, 'request')}, {results.total.failures} failed in "
+              f"{results.elapsed_s:.1f}s "
               f"(ended by {outcome.ended_by}; exit code {verdict.exit_code})\n")
+    if telemetry is not None:
+        telemetry.finish(verdict.exit_code, verdict.status)
     report = RunReport(test, plan, outcome, checks, verdict, started_at, sampler, stress,
                        notes=[n for n in (stress.note if stress else None,) if n])
     for path in write_reports(report, targets):
         out.write(f"report: {path}\n")
     return verdict.exit_code
+
+
+@dataclass
+class CompareOptions:
+    """What `loadspec compare BASELINE CURRENT` is asked to do."""
+
+    baseline: str
+    current: str
+    tolerance: float = DEFAULT_TOLERANCE  # --max-regression 10% → 0.10
+    ignore_under_ms: float = DEFAULT_IGNORE_UNDER_MS
+    metrics: tuple[str, ...] | None = None  # --metrics p95,error_rate (None: all)
+    junit: str | None = None
+
+
+def compare_command(options: CompareOptions) -> int:
+    """`loadspec compare BASELINE.json CURRENT.json`: the per-step table; 0 within the tolerance,
+    3 when a step regressed beyond it, 2 (InputFileError) for an unreadable summary."""
+    from .reports.junit import comparison_junit_text
+
+    baseline, current = load_summary(options.baseline), load_summary(options.current)
+    comparison = compare(baseline, current, tolerance=options.tolerance, ignore_under_ms=options.ignore_under_ms,
+                         metrics=options.metrics)
+    out = sys.stdout
+    out.write(f"loadspec compare: {baseline.path} (baseline) → {current.path}, "
+              f"tolerance {options.tolerance * 100:g}%\n\n{comparison_table(comparison)}\n\n")
+    regressed = comparison.regressed
+    if regressed:
+        names = ", ".join(f"'{step.name}' ({', '.join(d.metric for d in step.metrics if d.regressed)})"
+                          for step in regressed)
+        out.write(f"REGRESSED: {plural(len(regressed), 'step')} beyond {options.tolerance * 100:g}%: {names} "
+                  f"(exit code {EXIT_THRESHOLDS_FAILED})\n")
+    else:
+        out.write(f"PASSED: no step regressed beyond {options.tolerance * 100:g}% (exit code {EXIT_PASSED})\n")
+    if options.junit:
+        try:
+            Path(options.junit).write_text(comparison_junit_text(comparison), encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"{options.junit}: cannot write: {exc.strerror or exc}") from None
+        out.write(f"report: {options.junit}\n")
+    return EXIT_THRESHOLDS_FAILED if regressed else EXIT_PASSED
 
 
 def debug_command(options: RunOptions, *, show_secrets: bool = False) -> int:
@@ -332,5 +401,6 @@ def validate_command(files: Sequence[str], *, environment: str | None, variables
     return status
 
 
-__all__ = ["RunOptions", "convert_command", "debug_command", "demo_command", "environment_of", "execute",
-           "export_command", "prepare", "run_command", "validate_command", "worker_options"]
+__all__ = ["CompareOptions", "RunOptions", "compare_command", "convert_command", "debug_command", "demo_command",
+           "environment_of", "execute", "export_command", "prepare", "run_command", "validate_command",
+           "worker_options"]

@@ -258,6 +258,10 @@ class Threshold:
     tags: dict[str, str] = field(default_factory=dict)
     tag_steps: tuple[str, ...] = ()
     where: Location = NOWHERE
+    #: `p95 < baseline + 10%`: the relative margin (0.10) over the same metric in a baseline run;
+    #: `value` is then set from `--baseline FILE` before the run (`results.compare.resolve_baselines`)
+    baseline: float | None = None
+    baseline_value: float | None = None  # the baseline run's value of the metric, once resolved
 
 
 @dataclass

@@ -61,6 +61,7 @@ def locust_users(
     har_options: Mapping[str, Any] | None = None,
     env_defaults: Mapping[str, str] | None = None,
     shared: Mapping[str, Any] | None = None,
+    otel: bool = False,
 ) -> dict[str, type]:
     """Build the Locust user classes (and a load shape when the spec has stages) of a spec given as
     text. `source` is the spec's file name (its suffix picks YAML or HAR); `files` holds the files it
@@ -82,7 +83,7 @@ def locust_users(
         _exit(exc.render())
     except LoadspecError as exc:
         _exit(f"error: {exc}")
-    events.init.add_listener(partial(_on_init, test=test))
+    events.init.add_listener(partial(_on_init, test=test, otel=otel))
     # Loading and compiling blocked the gevent loop while Locust imports this file; without this,
     # the loop's cached clock is that old and Locust's -t timer (spawned next) fires that much early.
     gevent.get_hub().loop.update_now()
@@ -143,12 +144,17 @@ def _stages_shape(spec: Spec) -> type:
                                                                 "__module__": __name__})
 
 
-def _on_init(test: CompiledTest, environment: Environment, runner: Runner | None = None, **_: Any) -> None:
+def _on_init(test: CompiledTest, environment: Environment, runner: Runner | None = None, otel: bool = False,
+             **_: Any) -> None:
     if runner is not None:
         arm_process(runner, test)
         attach_hooks(runner, test)
     if isinstance(runner, WorkerRunner):
         attach_worker(runner, test)
+        if otel:  # after Locust's --processes fork: each worker process exports its own requests
+            from .engine.otel import start
+
+            start(test, role="worker")
         return
     options = environment.parsed_options
     if test.host == NO_HOST and not environment.host and getattr(options, "headless", False):

@@ -51,20 +51,28 @@ A loadspec file is a YAML description of a load test: the user journeys to simul
 and what makes the run pass or fail (`thresholds`). loadspec checks the whole file before the
 run and reports every problem at once, as `file:line:col` with the line and a caret.
 
-Every key below comes from the JSON Schema shipped with loadspec
-(`loadspec/loadspec.schema.json`, also at `schemas/loadspec.schema.json` and
-`https://loadspec.dev/schemas/v1/loadspec.schema.json`). Point your editor at it for completion
-and checks while you type. With the Red Hat YAML extension (VS Code and others), put this on the
-first line of the file:
+Every key below comes from the JSON Schema shipped with loadspec: `schemas/loadspec.schema.json`
+in the source (the same file is inside the installed package, and `loadspec schema` prints it).
+Point your editor at it for completion, hovers and checks while you type. The schema is not served
+from any web address (its `$id`, `urn:loadspec:schema:v1`, is a name, never fetched), so give your
+editor a file:
 
-```yaml
-# yaml-language-server: $schema=https://loadspec.dev/schemas/v1/loadspec.schema.json
+```sh
+loadspec schema > loadspec.schema.json      # or use schemas/loadspec.schema.json of a checkout
 ```
 
-or map file names to it in the editor settings:
+With the Red Hat YAML extension (VS Code and other editors using yaml-language-server), put this on
+the first line of the spec, with the path relative to the spec file:
+
+```yaml
+# yaml-language-server: $schema=../loadspec.schema.json
+```
+
+or map file names to it in the editor settings (`.vscode/settings.json`; the path is relative to
+the workspace folder):
 
 ```json
-"yaml.schemas": {"https://loadspec.dev/schemas/v1/loadspec.schema.json": ["*.loadspec.yaml", "loadtests/*.yaml"]}
+"yaml.schemas": {"./loadspec.schema.json": ["*.loadspec.yaml", "loadtests/*.yaml"]}
 ```
 
 The schema checks structure only. loadspec also checks meaning when it loads the file: exactly

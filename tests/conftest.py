@@ -157,6 +157,35 @@ class CliResult:
         return {"name": name, "requests": 0, "failures": 0}
 
 
+SUMMARY_SCHEMA = REPO / "schemas" / "summary.schema.json"
+
+
+def check_summary(summary: Any, where: str = "summary.json") -> None:
+    """Fail unless `summary` validates against the published schema of summary.json."""
+    from jsonschema import Draft7Validator
+
+    validator = Draft7Validator(json.loads(SUMMARY_SCHEMA.read_text(encoding="utf-8")))
+    problems = [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+                for e in validator.iter_errors(summary)]
+    assert not problems, f"{where} does not match schemas/summary.schema.json:\n" + "\n".join(problems[:20])
+
+
+@pytest.fixture(autouse=True)
+def _reports_match_their_schema(request: pytest.FixtureRequest) -> Any:
+    """After every test: each JSON report it wrote under its tmp_path validates against the schema."""
+    folder = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if folder is None:
+        return
+    for path in sorted(Path(folder).rglob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and "loadspec_version" in data and "totals" in data:
+            check_summary(data, str(path))
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
             timeout: float = 120, json_summary: Path | None = None) -> CliResult:
     """Run `python -m loadspec ARGS` as a user would; optionally read the JSON summary."""

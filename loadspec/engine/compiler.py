@@ -34,8 +34,8 @@ from .steps import (
     LoadspecUser,
     Runnable,
     WireRequest,
-    iteration_task,
     query_params,
+    scenario_task,
 )
 from .wire import WireOptions, encode_form, encode_json, encode_multipart, header_lines, prepare
 
@@ -302,6 +302,13 @@ def compile_spec(
     return test
 
 
+def _scenario_context(context: dict[str, str]) -> Any:
+    def user_context(self: Any) -> dict[str, str]:
+        return context
+
+    return user_context
+
+
 def _make_user_class(
     test: CompiledTest, name: str, scenario: Scenario, setup: list[Runnable], steps: list[Runnable],
     kind: str, iterations: int | None, pacing: float | None,
@@ -316,7 +323,7 @@ def _make_user_class(
         "__doc__": f"loadspec scenario '{scenario.name}'",
         "host": test.host,
         "weight": scenario.weight,
-        "tasks": [iteration_task],
+        "tasks": [scenario_task(scenario.name)],
         "wait_time": constant_pacing(pace) if pace else constant(0),
         "test": test,
         "scenario_name": scenario.name,
@@ -325,6 +332,8 @@ def _make_user_class(
         "iterations": iterations if iterations is not None else spec.load.iterations,
         "client_kind": kind,
         "default_session_key": (spec.defaults.timeout, verify),
+        # Locust merges this into every request event's context: OpenTelemetry names the scenario
+        "context": _scenario_context({"scenario": scenario.name}),
     }
     if kind == "fast":
         attributes.update(network_timeout=timeout, connection_timeout=timeout, insecure=not verify,

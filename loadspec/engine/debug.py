@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import IO, Any
+from urllib.parse import unquote, urlencode
 
 from locust.env import Environment
 from locust.exception import StopTest, StopUser
@@ -24,6 +25,14 @@ def _short(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _url(data: dict[str, Any]) -> str:
+    """The URL as sent: the path and its query parameters (`/anything?tenant=acme`)."""
+    url, params = unquote(str(data.get("url"))), data.get("params") or {}  # readable: `{"a": 1}`, not `%7B…`
+    if not params:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode(params, doseq=True)
+
+
 def run_debug(test: CompiledTest, out: IO[str], masker: Masker | None = None) -> int:
     """Run each scenario once with one user; return 0 when every request passed, else 1. `masker`
     hides credentials in what is printed (by default the spec's recorded ones and secret-named
@@ -34,13 +43,13 @@ def run_debug(test: CompiledTest, out: IO[str], masker: Masker | None = None) ->
     def show(value: Any, limit: int = 200) -> str:  # masked before it is cut: no half secret is shown
         return _short(mask.text(value if isinstance(value, str) else json.dumps(value, default=str)), limit)
 
-    def on_request(request_type: str, name: str, response_time: float, exception: Any = None, **_: Any) -> None:
+    def on_request(request_type: str, name: str, response_time: float, exception: Any = None, **kwargs: Any) -> None:
         nonlocal failed
         if exception is not None:
             failed += 1
             if request_type == GROUP_METHOD:
                 out.write(f"  group {name}: FAILED ({response_time:.0f}ms)\n")
-            elif not isinstance(exception, Exception) or "assert" not in str(exception):
+            elif kwargs.get("url") is None:  # never sent (a variable missing); sent ones are traced below
                 out.write(f"  ✗ {request_type} {name}: {mask.text(str(exception))}\n")
         elif request_type == GROUP_METHOD:
             out.write(f"  group {name}: ok ({response_time:.0f}ms)\n")
@@ -54,12 +63,12 @@ def run_debug(test: CompiledTest, out: IO[str], masker: Masker | None = None) ->
 
         def trace(event: str, data: dict[str, Any]) -> None:
             if event != "response":
-                out.write(f"  ✗ {data['step']}: {mask.url(str(data.get('url')))} — "
+                out.write(f"  ✗ {data['step']}: {data['method']} {mask.url(_url(data))} — "
                           f"{mask.text(str(data.get('error')))}\n")
                 return
             shown = {key: mask.variable(key, value) for key, value in data["variables"].items()}  # learns secrets
             mark = "✓" if data["failure"] is None else "✗"
-            out.write(f"  {mark} {data['step']}: {data['method']} {mask.url(str(data['url']))} -> {data['status']} "
+            out.write(f"  {mark} {data['step']}: {data['method']} {mask.url(_url(data))} -> {data['status']} "
                       f"({data['ms']:.0f}ms)\n")
             for key, value in mask.headers(data["request_headers"]).items():
                 out.write(f"      > {key}: {show(value, 120)}\n")

@@ -45,6 +45,15 @@ INTERRUPTED = "interrupted at the end of the run"
 Tracer = Callable[[str, dict[str, Any]], None]
 
 
+class StepFailure(Exception):
+    """A failed check or an unsendable request, as Locust records it: its repr is the bare message, so
+    Locust's failure tables, CSV files and worker reports show `login: HTTP 500`, not
+    `CatchResponseError('login: HTTP 500')`."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 class CompiledRequest:
     """One request step, ready to run: `run(user, variables)` returns CONTINUE/STOP_*. Built by
     `compiler.compile_request`, which sets every attribute once."""
@@ -149,7 +158,7 @@ class CompiledRequest:
             if message is None:
                 response.success()
             else:
-                response.failure(message)
+                response.failure(StepFailure(message))
                 user.run_log.record(FailureExample(
                     self.name, self.method, url, view.status if view else 0, message, view.text[:300] if view else ""))
             if user.tracer:
@@ -166,10 +175,12 @@ class CompiledRequest:
               variables: dict[str, Any], message: str | None, response: Any) -> None:
         assert user.tracer is not None
         if view is None:
-            user.tracer("error", {"step": self.name, "url": url, "error": message or repr(response.error)})
+            user.tracer("error", {"step": self.name, "method": self.method, "url": url,
+                                  "params": kwargs.get("params") or {}, "error": message or repr(response.error)})
             return
         user.tracer("response", {
-            "step": self.name, "method": self.method, "url": url, "status": view.status,
+            "step": self.name, "method": self.method, "url": url, "params": kwargs.get("params") or {},
+            "status": view.status,
             "ms": view.duration_ms, "failure": message, "variables": dict(variables),
             "request_headers": kwargs.get("headers") or {},
             "request_body": kwargs.get("json", kwargs.get("data")),
@@ -250,7 +261,7 @@ class WireRequest(CompiledRequest):
                                                    view.text[:300]))
         user.fire_request(request_type=self.method, name=self.name, response_time=response.elapsed_ms,
                           response_length=response.size, context={}, url=response.url, response=response,
-                          exception=None if message is None else RequestFailed(message))
+                          exception=None if message is None else StepFailure(message))
         if user.tracer:
             self.trace(user, variables, response, message, target, headers, body)
         if message is not None:
@@ -265,7 +276,8 @@ class WireRequest(CompiledRequest):
         """What `loadspec debug` prints for one request (not on the load path)."""
         url = response.url
         if response.error is not None:
-            user.tracer("error", {"step": self.name, "url": url, "error": response.error})  # type: ignore[misc]
+            user.tracer("error", {"step": self.name, "method": self.method, "url": url,  # type: ignore[misc]
+                                  "error": response.error})
             return
         view = ResponseView(response, response.elapsed_ms)
         sent = (self.prepared.head + headers).decode("latin-1").split("\r\n")[1:]
@@ -311,10 +323,6 @@ class CompiledGroup:
 
 class GroupFailed(Exception):
     """Marks a group's statistics entry failed when one of its steps failed."""
-
-
-class RequestFailed(Exception):
-    """The failure of a request that has no response to carry it (unsent, timed out, interrupted)."""
 
 
 class CompiledLoop:
@@ -443,7 +451,7 @@ class LoadspecUser:
         elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
         self.environment.events.request.fire(
             request_type=step.method, name=step.name, response_time=elapsed, response_length=0,
-            exception=RequestFailed(message), context={}, url=url or None, response=None,
+            exception=StepFailure(message), context={}, url=url or None, response=None,
         )
         self.run_log.record(FailureExample(step.name, step.method, url, 0, message, ""))
         return False
@@ -498,6 +506,17 @@ def iteration_task(user: LoadspecUser) -> None:
     user.run_iteration()
 
 
+def scenario_task(scenario: str) -> Callable[[LoadspecUser], None]:
+    """`iteration_task` under a readable name (`checkout: one iteration`), which Locust shows in its
+    task ratios (`--show-task-ratio`, "Final ratio", the web UI) instead of a function name."""
+
+    def task(user: LoadspecUser) -> None:
+        user.run_iteration()
+
+    task.__name__ = task.__qualname__ = f"{scenario}: one iteration"
+    return task
+
+
 __all__ = ["CONTINUE", "DEFAULT_BODY_LIMIT", "DEFAULT_TIMEOUT", "INTERRUPTED", "ON_FAIL", "STOP_ITERATION",
-           "STOP_USER", "CompiledGroup", "CompiledLoop", "CompiledRequest", "LoadspecUser", "RequestFailed",
-           "Runnable", "Tracer", "WireRequest", "iteration_task", "query_params", "run_steps"]
+           "STOP_USER", "CompiledGroup", "CompiledLoop", "CompiledRequest", "LoadspecUser", "Runnable",
+           "StepFailure", "Tracer", "WireRequest", "iteration_task", "query_params", "run_steps", "scenario_task"]

@@ -215,5 +215,6 @@ def check_jmespath(expression: str) -> tuple[int, str, str | None] | None:
         return 0, "the expression is nested too deeply", "split it into simpler expressions"
 
 
+
 __all__ = ["CompiledJmespath", "LengthLookup", "LoadspecFunctions", "PathLookup", "check_jmespath",
            "compile_jmespath"]

@@ -452,13 +452,16 @@ class EnvLookup:
 
 
 def to_text(value: Any) -> str:
-    """How a value reads inside a longer string (JSON-style booleans, empty for null)."""
+    """How a value reads inside a longer string: JSON-style booleans, empty for null, a mapping or
+    list as JSON (`{"a": 1}`, never Python's `{'a': 1}`)."""
     if value is None:
         return ""
     if value is True:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
 
 

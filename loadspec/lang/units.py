@@ -37,6 +37,12 @@ _THRESHOLD = re.compile(
     r"(?P<number>[0-9]+(?:\.[0-9]+)?)?\s*(?P<unit>[A-Za-z%]+)?\s*$"
 )
 
+#: `p95 < baseline + 10%`: the limit is the same metric in a baseline run's summary, times 1 ± N%.
+_BASELINE = re.compile(
+    r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_.]*)\s*(?P<op><=|>=|==|!=|<|>)\s*baseline\s*"
+    r"(?:(?P<sign>[+-])\s*(?P<margin>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>[A-Za-z%]+)?)?\s*$"
+)
+
 
 def parse_duration(value: object) -> float:
     """Seconds from `30s`, `800ms`, `2m`, `1h`, `1.5s` or a bare number of seconds."""
@@ -133,10 +139,24 @@ class ParsedThreshold:
     op: str
     value: float
     percentile: float | None
+    baseline: float | None = None  # `baseline + 10%` → 0.10; None: a fixed value
+
+
+def _parse_baseline(text: str, match: re.Match[str]) -> ParsedThreshold:
+    metric, op, sign, margin, unit = match.group("metric", "op", "sign", "margin", "unit")
+    fixed = parse_threshold(f"{metric} {op} 0")  # the metric checked as for a fixed value
+    if margin is not None and unit != "%":
+        raise ValueError(f"threshold '{text}': the margin over a baseline is a percentage, e.g. baseline + 10%")
+    relative = 0.0 if margin is None else float(margin) / 100.0 * (-1 if sign == "-" else 1)
+    return ParsedThreshold(fixed.metric, op, 0.0, fixed.percentile, baseline=relative)
 
 
 def parse_threshold(text: str) -> ParsedThreshold:
-    """Parse `p95 < 500ms`, `error_rate < 1%`, `rps > 100`, `assert_pass_rate >= 99.5%`."""
+    """Parse `p95 < 500ms`, `error_rate < 1%`, `rps > 100`, `assert_pass_rate >= 99.5%`, and the
+    baseline form `p95 < baseline + 10%` (the value is set from a baseline run before judging)."""
+    baseline = _BASELINE.match(text or "")
+    if baseline:
+        return _parse_baseline(text, baseline)
     match = _THRESHOLD.match(text or "")
     if not match:
         raise ValueError(f"cannot read threshold '{text}'; write <metric> <op> <value>, e.g. p95 < 500ms")
@@ -179,7 +199,7 @@ def threshold_from_text(text: str, **options: Any) -> Threshold:
     """`p95 < 500ms` as a Threshold (any other field by keyword); ValueError when unreadable."""
     parsed = parse_threshold(text)
     return Threshold(metric=parsed.metric, op=parsed.op, value=parsed.value, text=text.strip(),
-                     percentile=parsed.percentile, **options)
+                     percentile=parsed.percentile, baseline=parsed.baseline, **options)
 
 
 __all__ = ["ParsedThreshold", "RATE_METRICS", "TEST_METRICS", "THRESHOLD_METRICS", "TIME_METRICS", "parse_duration",

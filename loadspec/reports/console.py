@@ -122,4 +122,54 @@ def stress_table(stress: Any) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["failures_table", "iterations_line", "render_summary", "stress_table", "summary_table", "thresholds_table"]
+def _metric_text(metric: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if metric == "error_rate":
+        return f"{value * 100:.2f}%"
+    if metric == "rps":
+        return f"{value:.1f}"
+    return _ms(value)
+
+
+def _delta_text(delta: Any) -> str:
+    change = delta.change
+    if delta.baseline is None or delta.current is None:
+        return ""
+    if change is None:  # baseline 0
+        return "" if delta.current == 0 else "(new)"
+    return f"({change * 100:+.0f}%)"
+
+
+def comparison_table(comparison: Any) -> str:
+    """`loadspec compare`: per step, each metric as `baseline → current (Δ%)`, `!` where it
+    regressed beyond the tolerance, and the step's status (a `results.compare.Comparison`)."""
+    from ..results.compare import COMPARED_METRICS
+
+    header = ("Step", *(name for name, _, _ in COMPARED_METRICS), "")
+    rows = []
+    for step in comparison.steps:
+        cells = [step.name if step.method in ("", "GET", "POST", "PUT", "PATCH", "DELETE") or step.name == "Total"
+                 else f"{step.name} [{step.method.lower()}]"]
+        for delta in step.metrics:
+            text = f"{_metric_text(delta.metric, delta.baseline)} → {_metric_text(delta.metric, delta.current)}"
+            text = f"{text} {_delta_text(delta)}".rstrip()
+            cells.append(("! " if delta.regressed else "") + text)
+        cells.append({"same": "ok", "regressed": "REGRESSED", "new": "new step", "gone": "not in current"}
+                     [step.status])
+        rows.append(tuple(cells))
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    widths[0] = min(widths[0], 40)
+
+    def line(cells: tuple[str, ...]) -> str:
+        first = cells[0] if len(cells[0]) <= widths[0] else cells[0][: widths[0] - 1] + "…"
+        return "  ".join([first.ljust(widths[0]), *(c.rjust(widths[i + 1]) for i, c in enumerate(cells[1:-1])),
+                          cells[-1]]).rstrip()
+
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+    body = [line(header), rule, *(line(r) for r in rows[:-1]), rule, line(rows[-1])]
+    return "\n".join(body)
+
+
+__all__ = ["comparison_table", "failures_table", "iterations_line", "render_summary", "stress_table", "summary_table",
+           "thresholds_table"]

@@ -6,7 +6,7 @@ import html
 
 from locust.html import get_html_report
 
-from ..lang.text import format_ms
+from ..lang.text import format_ms, plural
 from ..results.runlog import GROUP_METHOD, examples_for
 from ..results.stats import PERCENTILE_PRECISION
 from .report import RunReport
@@ -49,14 +49,14 @@ def _section(report: RunReport) -> str:
              f"{_e(verdict.status.replace('_', ' ').upper())} — {_e(verdict.reason)} "
              f"(exit code {verdict.exit_code})</div>"]
     facts = [f"host <code>{_e(report.test.host)}</code>", _e(report.plan.describe()),
-             f"{results.total.requests} requests, {results.total.failures} failed",
+             f"{plural(results.total.requests, 'request')}, {results.total.failures} failed",
              f"{results.elapsed_s:.1f} s, ended by {_e(report.outcome.ended_by)}"]
     if spec.source:
         facts.insert(0, f"file <code>{_e(spec.source)}</code>")
     if spec.environment:
         facts.insert(1, f"environment <code>{_e(spec.environment)}</code>")
     if report.sampler and report.sampler.timeline:
-        facts.append(f"peak {report.sampler.peak_users} users")
+        facts.append(f"peak {plural(report.sampler.peak_users, 'user')}")
     if results.iterations_started is not None:  # the open model
         facts.append(f"{results.iterations_started} iterations started, {results.dropped_iterations} dropped")
     parts.append(f"<p class=\"meta\">{' · '.join(facts)}</p>")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
+from typing import Any
 
+from ..lang.text import plural
 from ..results.runlog import GROUP_METHOD, examples_for
 from ..results.stats import StepResult
 from ..results.thresholds import ALL_REQUESTS
@@ -51,11 +53,11 @@ def junit_text(report: RunReport) -> str:
         label = row.name if row.method != GROUP_METHOD else f"{row.name} [group]"
         case = ET.SubElement(suite, "testcase", classname=f"{name}.steps", name=label,
                              time=f"{row.avg_ms / 1000:.3f}")
-        stats = (f"{row.requests} requests, {row.failures} failed, median {row.median_ms:.0f}ms, "
+        stats = (f"{plural(row.requests, 'request')}, {row.failures} failed, median {row.median_ms:.0f}ms, "
                  f"p95 {row.p95_ms:.0f}ms, p99 {row.p99_ms:.0f}ms, max {row.max_ms:.0f}ms, {row.rps:.1f} req/s")
         if row.failures:
             failed_steps += 1
-            message = f"{row.failures} of {row.requests} requests failed"
+            message = f"{row.failures} of {plural(row.requests, 'request')} failed"
             ET.SubElement(case, "failure", message=message, type="requests").text = \
                 f"{stats}\n{_failure_text(report, row)}"
         else:
@@ -81,4 +83,33 @@ def junit_text(report: RunReport) -> str:
 
 
 
-__all__ = ["junit_text"]
+
+def comparison_junit_text(comparison: Any) -> str:
+    """`loadspec compare --junit FILE`: one test case per step (and Total), failed when the step
+    regressed beyond the tolerance (a `results.compare.Comparison`)."""
+    from .console import _delta_text, _metric_text
+
+    name = f"compare {comparison.baseline.name}"
+    root = ET.Element("testsuites", name=f"loadspec: {name}")
+    suite = ET.SubElement(root, "testsuite", name=f"{name}: {comparison.baseline.path} → {comparison.current.path}")
+    for step in comparison.steps:
+        case = ET.SubElement(suite, "testcase", classname=f"{comparison.baseline.name}.compare", name=step.name)
+        detail = "\n".join(
+            f"{'! ' if d.regressed else ''}{d.metric}: {_metric_text(d.metric, d.baseline)} → "
+            f"{_metric_text(d.metric, d.current)} {_delta_text(d)}".rstrip() for d in step.metrics)
+        if step.regressed:
+            worse = ", ".join(d.metric for d in step.metrics if d.regressed)
+            message = f"{worse} regressed beyond {comparison.tolerance * 100:g}%"
+            ET.SubElement(case, "failure", message=message, type="regression").text = detail
+        else:
+            ET.SubElement(case, "system-out").text = f"{step.status}\n{detail}"
+    failures = str(len(comparison.regressed))
+    for element in (root, suite):
+        element.set("tests", str(len(comparison.steps)))
+        element.set("failures", failures)
+        element.set("errors", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+__all__ = ["comparison_junit_text", "junit_text"]

@@ -8,6 +8,7 @@ files. Percentiles come from Locust's histogram, so they carry its rounding
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,20 @@ PERCENTILE_PRECISION = (
 
 #: The percentiles every report lists (Locust's own PERCENTILES_TO_REPORT).
 REPORT_PERCENTILES: tuple[float, ...] = (0.50, 0.66, 0.75, 0.80, 0.90, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0)
+
+
+_WRAPPED = re.compile(r"^(?:CatchResponseError|StepFailure|RenderError)\((?P<q>['\"])(?P<text>.*)(?P=q)\)$", re.S)
+
+
+def failure_message(error: Any) -> str:
+    """The text of a failure as Locust stored it, without the exception wrapper a worker's report or
+    Locust's repr adds: `CatchResponseError('login: HTTP 500')` → `login: HTTP 500`."""
+    text = str(error)
+    match = _WRAPPED.match(text)
+    if match is None:
+        return text
+    inner = match["text"]
+    return inner.replace("\\'", "'") if match["q"] == "'" else inner.replace('\\"', '"')
 
 
 def percentile_label(fraction: float) -> str:
@@ -150,7 +165,7 @@ def collect(stats: Any, step_order: list[str], *, elapsed_s: float, run_log: Run
     position = {name: index for index, name in enumerate(step_order)}
     entries = sorted(stats.entries.values(), key=lambda e: (position.get(e.name, len(position)), e.name))
     failures = sorted(
-        (FailureRow(e.method or "", e.name, str(e.error), e.occurrences) for e in stats.errors.values()),
+        (FailureRow(e.method or "", e.name, failure_message(e.error), e.occurrences) for e in stats.errors.values()),
         key=lambda f: -f.count,
     )
     results = RunResults(
@@ -279,4 +294,5 @@ def window(before: StatsSnapshot, after: StatsSnapshot) -> RunResults:
 
 
 __all__ = ["FailureRow", "PERCENTILE_PRECISION", "REPORT_PERCENTILES", "RunResults", "StatsSnapshot", "StepResult",
-           "bucket_width", "collect", "combined_row", "histogram_percentile", "percentile_label", "snapshot", "window"]
+           "bucket_width", "collect", "combined_row", "failure_message", "histogram_percentile", "percentile_label",
+           "snapshot", "window"]

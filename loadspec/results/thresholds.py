@@ -22,6 +22,7 @@ from ..errors import (
     EXIT_TERMINATED,
     EXIT_THRESHOLDS_FAILED,
 )
+from ..lang.text import plural
 from ..lang.units import TEST_METRICS
 from ..model import Threshold
 from .stats import RunResults, StepResult, bucket_width, collect, combined_row
@@ -79,6 +80,7 @@ class ThresholdResult:
             "actual": self.actual, "actual_text": self.actual_text, "passed": self.passed, "note": self.note,
             "abort_on_fail": t.abort_on_fail, "delay_abort_eval_s": t.delay_abort_eval,
             "aborted_run": self.aborted_run, "failed_at_s": self.at_s,
+            "baseline": None if t.baseline is None else {"margin": t.baseline, "value": t.baseline_value},
         }
 
 
@@ -147,6 +149,9 @@ def check(threshold: Threshold, results: RunResults) -> ThresholdResult:
     """Measure and compare one threshold. No data counts as failed (a gate that measured nothing
     must not pass silently)."""
     actual, note = measure(threshold, results)
+    if threshold.baseline_value is not None:
+        limit = baseline_note(threshold)
+        note = f"{limit}; {note}" if note else limit
     if actual is None:
         return ThresholdResult(threshold, None, passed=False, note=note)
     passed = _COMPARE[threshold.op](actual, threshold.value)
@@ -155,6 +160,16 @@ def check(threshold: Threshold, results: RunResults) -> ThresholdResult:
         rounding = "within Locust's rounding of the limit"
         note = f"{note}; {rounding}" if note else rounding
     return ThresholdResult(threshold, actual, passed=passed, note=note)
+
+
+def baseline_note(threshold: Threshold) -> str:
+    """`baseline 120ms + 10% = 132ms` for a threshold whose value came from a baseline run."""
+    margin = threshold.baseline or 0.0
+    base = format_value(threshold, threshold.baseline_value or 0.0)
+    if not margin:
+        return f"baseline {base}"
+    sign = "+" if margin > 0 else "-"
+    return f"baseline {base} {sign} {abs(margin) * 100:g}% = {format_value(threshold, threshold.value)}"
 
 
 def evaluate(thresholds: list[Threshold], results: RunResults) -> list[ThresholdResult]:
@@ -245,18 +260,20 @@ def judge(results: RunResults, checks: list[ThresholdResult], *, has_thresholds:
             names = ", ".join(f"'{c.threshold.text}'" + (f" on {c.threshold.step}" if c.threshold.step else "")
                               for c in failed)
             return Verdict(EXIT_THRESHOLDS_FAILED, "thresholds_failed",
-                           f"{len(failed)} of {len(checks)} thresholds failed: {names}")
+                           f"{len(failed)} of {plural(len(checks), 'threshold')} failed: {names}")
         if results.total.requests == results.total.failures:
             return Verdict(EXIT_REQUESTS_FAILED, "failed", _nothing_succeeded(results))
-        return Verdict(EXIT_PASSED, "passed", f"all {len(checks)} thresholds passed")
+        return Verdict(EXIT_PASSED, "passed", "the threshold passed" if len(checks) == 1
+                       else f"all {len(checks)} thresholds passed")
     if results.stop_reason:
         return Verdict(EXIT_REQUESTS_FAILED, "failed", f"stopped early: {results.stop_reason}")
     if not results.total.requests:
         return Verdict(EXIT_REQUESTS_FAILED, "failed", _nothing_succeeded(results))
     if results.total.failures:
         return Verdict(EXIT_REQUESTS_FAILED, "failed",
-                       f"{results.total.failures} of {results.total.requests} requests failed")
-    return Verdict(EXIT_PASSED, "passed", f"all {results.total.requests} requests succeeded")
+                       f"{results.total.failures} of {plural(results.total.requests, 'request')} failed")
+    return Verdict(EXIT_PASSED, "passed", "the request succeeded" if results.total.requests == 1
+                   else f"all {results.total.requests} requests succeeded")
 
 
 def _nothing_succeeded(results: RunResults) -> str:
@@ -265,5 +282,5 @@ def _nothing_succeeded(results: RunResults) -> str:
     return f"none of the {results.total.requests} requests succeeded"
 
 
-__all__ = ["ALL_REQUESTS", "AbortWatch", "ThresholdResult", "Verdict", "can_abort", "check", "evaluate",
-           "final_checks", "format_value", "judge", "measure", "metric_kind"]
+__all__ = ["ALL_REQUESTS", "AbortWatch", "ThresholdResult", "Verdict", "baseline_note", "can_abort", "check",
+           "evaluate", "final_checks", "format_value", "judge", "measure", "metric_kind"]

@@ -32,6 +32,11 @@ def schema_text() -> str:
     return resources.files("loadspec").joinpath("loadspec.schema.json").read_text(encoding="utf-8")
 
 
+def report_schema_text() -> str:
+    """The JSON Schema of `summary.json` (the JSON report) exactly as published."""
+    return resources.files("loadspec").joinpath("summary.schema.json").read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     """The schema as data."""
@@ -217,4 +222,4 @@ def validate_structure(doc: YamlDocument) -> list[Diagnostic]:
     return found
 
 
-__all__ = ["schema", "schema_text", "validate_structure"]
+__all__ = ["report_schema_text", "schema", "schema_text", "validate_structure"]
