@@ -234,9 +234,9 @@ class WireRequest(CompiledRequest):
             target = None if self.render_target is None else self.render_target(variables)
             headers = b"" if self.render_headers is None else self.render_headers(variables)
             body = None if self.render_body is None else self.render_body(variables)
-        except RenderError as exc:  # a missing variable, a built-in given a value it cannot use
+        except (RenderError, ValueError) as exc:  # a missing variable; a header with a newline (wire's own words)
             return self.unsent(user, f"{self.name}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - a header with a newline, an extension that raises: a failure
+        except Exception as exc:  # noqa: BLE001 - anything else that breaks building the request: a failure
             return self.unsent(user, f"{self.name}: {build_error(exc)}")
         started = time.perf_counter()
         try:
