@@ -1,0 +1,69 @@
+"""Replay each committed real-app recording with several users and judge it by the app's own state.
+
+For every app of the corpus (tests/realapps/<app>/: start.py, record.py, <app>.har) the test starts
+a fresh instance (new database), runs `python -m loadspec run <app>.har` with USERS concurrent
+users and ITERATIONS iterations each, and then reads the app's own database (the objects each
+iteration must have created, edited and deleted, and the app's own audit log where it has one) and
+its request log (every 4xx/5xx it answered). loadspec's own counts are never the evidence.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from common import App, running  # noqa: E402
+
+USERS = 3
+ITERATIONS = 2
+RUNS = USERS * ITERATIONS  # iterations in all: each must leave its own objects behind
+
+
+def replay(app: App, har: Path) -> subprocess.CompletedProcess[str]:
+    """`loadspec run har` against the app: USERS users, ITERATIONS iterations each."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LOADSPEC_")}
+    app.reset_log()
+    return subprocess.run([sys.executable, "-m", "loadspec", "run", str(har), "--host", app.url,
+                           "-u", str(USERS), "-r", str(USERS), "--iterations", str(ITERATIONS), "-q"],
+                          capture_output=True, text=True, timeout=300, env=environment)
+
+
+def query(app: App, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Rows of a query on the app's own database."""
+    with sqlite3.connect(app.folder / "db.sqlite3") as db:
+        return db.execute(sql, args).fetchall()
+
+
+def rejected(app: App) -> Counter[str]:
+    """`status method path` → count, for every 4xx/5xx answer in the app's own log."""
+    return Counter(f"{r['status']} {r['method']} {r['path'].split('?')[0]}" for r in app.rejections())
+
+
+def test_django_admin() -> None:
+    """Each iteration adds two notes, edits the first (title, done) and deletes the second."""
+    with running(HERE / "djadmin" / "start.py") as app:
+        result = replay(app, HERE / "djadmin" / "djadmin.har")
+        notes = query(app, "SELECT id, title, done FROM notes_note ORDER BY id")
+        actions = query(app, "SELECT action_flag, object_id FROM django_admin_log")
+        flags = Counter(flag for flag, _ in actions)
+        edited = {oid for flag, oid in actions if flag == 2}
+        deleted = {oid for flag, oid in actions if flag == 3}
+        problems = {
+            "notes left (one per iteration, edited and done)": [n for n in notes
+                                                              if n[1:] != ("Shopping list (edited)", 1)],
+            "rejections": rejected(app),
+        }
+        assert len(notes) == RUNS and not problems["notes left (one per iteration, edited and done)"], (
+            notes, result.stdout[-3000:], result.stderr[-3000:])
+        assert flags == {1: 2 * RUNS, 2: RUNS, 3: RUNS}, (flags, result.stdout[-3000:])
+        assert len(edited) == RUNS and len(deleted) == RUNS and not edited & deleted, (edited, deleted)
+        assert not problems["rejections"], problems["rejections"]
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
