@@ -67,3 +67,26 @@ def test_django_admin() -> None:
         assert len(edited) == RUNS and len(deleted) == RUNS and not edited & deleted, (edited, deleted)
         assert not problems["rejections"], problems["rejections"]
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def answered(app: App, method: str, status: int, prefix: str) -> list[str]:
+    """Paths of the app's answers with this method and status whose path starts with `prefix`."""
+    return [r["path"].split("?")[0] for r in app.responses()
+            if r["method"] == method and r["status"] == status and r["path"].startswith(prefix)]
+
+
+def test_drf_token_shop() -> None:
+    """Each iteration creates two items (new client_ref each), renames the first, deletes the second."""
+    with running(HERE / "drf" / "start.py") as app:
+        result = replay(app, HERE / "drf" / "drf.har")
+        items = query(app, "SELECT id, name, client_ref FROM shop_item ORDER BY id")
+        created = answered(app, "POST", 201, "/api/items/")
+        renamed = answered(app, "PATCH", 200, "/api/items/")
+        deleted = answered(app, "DELETE", 204, "/api/items/")
+        report = (items, rejected(app), result.stdout[-3000:], result.stderr[-2000:])
+        assert len(created) == 2 * RUNS, report
+        assert sorted(name for _, name, _ in items) == ["Teapot (blue)"] * RUNS, report
+        assert len({ref for _, _, ref in items}) == RUNS, report
+        assert len(set(renamed)) == RUNS and len(set(deleted)) == RUNS, (renamed, deleted, report)
+        assert not rejected(app), report
+        assert result.returncode == 0, report
