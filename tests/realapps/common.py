@@ -159,10 +159,11 @@ def keep_entry(entry: dict[str, Any]) -> bool:
 
 
 def record(start_py: Path, drive: Callable[[Any, str], None], har_path: Path, *,
-           http_credentials: dict[str, str] | None = None) -> None:
+           http_credentials: dict[str, str] | None = None, expected: str = r"404 /favicon\.ico") -> None:
     """Start the app, drive one headless Chromium session with `drive(page, base_url)`, write the HAR.
 
-    Fails if the app answered any 4xx/5xx while recording (except what `drive` expects: none).
+    Fails if the app answered any 4xx/5xx while recording, except those whose `status path` matches
+    the regex `expected` (by default the browser's own favicon fetch).
     """
     from playwright.sync_api import sync_playwright
 
@@ -181,7 +182,7 @@ def record(start_py: Path, drive: Callable[[Any, str], None], har_path: Path, *,
         entries = har["log"]["entries"]
         har["log"]["entries"] = [e for e in entries if keep_entry(e)]
         har_path.write_text(json.dumps(har, indent=1, ensure_ascii=False) + "\n")
-        bad = [r for r in app.rejections() if r["path"] != "/favicon.ico"]  # the browser's own fetch
+        bad = [r for r in app.rejections() if not re.fullmatch(expected, f"{r['status']} {r['path']}")]
         print(f"{har_path}: {len(har['log']['entries'])} of {len(entries)} entries kept; "
               f"app answered {len(app.responses())} requests, {len(bad)} rejected")
         if bad:

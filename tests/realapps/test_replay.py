@@ -90,3 +90,18 @@ def test_drf_token_shop() -> None:
         assert len(set(renamed)) == RUNS and len(set(deleted)) == RUNS, (renamed, deleted, report)
         assert not rejected(app), report
         assert result.returncode == 0, report
+
+
+def test_trac_tickets() -> None:
+    """Each iteration creates a ticket, comments on it, resolves it as fixed; creates and deletes another."""
+    with running(HERE / "trac" / "start.py") as app:
+        result = replay(app, HERE / "trac" / "trac.har")
+        tickets = query(app, "SELECT id, summary, status, resolution FROM ticket ORDER BY id")
+        comments = Counter(t for (t,) in query(app, "SELECT ticket FROM ticket_change WHERE field = 'comment' "
+                                                    "AND newvalue != ''"))
+        report = (tickets, dict(comments), rejected(app), result.stdout[-3000:], result.stderr[-2000:])
+        assert [t[1:] for t in tickets] == [("Printer on fire", "closed", "fixed")] * RUNS, report
+        assert sorted(comments.values()) == [2] * RUNS and set(comments) == {t[0] for t in tickets}, report
+        assert len(set(answered(app, "POST", 303, "/ticket/"))) == 2 * RUNS, report  # distinct tickets changed
+        assert not rejected(app), report
+        assert result.returncode == 0, report
