@@ -105,3 +105,20 @@ def test_trac_tickets() -> None:
         assert len(set(answered(app, "POST", 303, "/ticket/"))) == 2 * RUNS, report  # distinct tickets changed
         assert not rejected(app), report
         assert result.returncode == 0, report
+
+
+def test_wagtail_snippets() -> None:
+    """Each iteration adds an advert as a draft, edits and publishes it; adds another draft and deletes it."""
+    with running(HERE / "wagtail" / "start.py") as app:
+        result = replay(app, HERE / "wagtail" / "wagtail.har")
+        adverts = query(app, "SELECT id, text, live FROM cms_advert ORDER BY id")
+        log = query(app, "SELECT action, object_id FROM wagtailcore_modellogentry")
+        actions = Counter(action for action, _ in log)
+        published = {oid for action, oid in log if action == "wagtail.publish"}
+        deleted = {oid for action, oid in log if action == "wagtail.delete"}
+        report = (adverts, actions, rejected(app), result.stdout[-3000:], result.stderr[-2000:])
+        assert [a[1:] for a in adverts] == [("Spring sale: 20% off", 1)] * RUNS, report
+        assert actions["wagtail.create"] == 2 * RUNS, report
+        assert len(published) == RUNS and len(deleted) == RUNS and not published & deleted, report
+        assert not rejected(app), report
+        assert result.returncode == 0, report
