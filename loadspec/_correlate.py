@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from ._queries import QueryError, ResponseView, compile_capture, response_cookies
 from ._templates import BUILTIN_VARIABLES
@@ -78,6 +78,7 @@ class DraftRequest:
     capture_notes: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (source, first use)
     notes: list[str] = field(default_factory=list)
     segment_names: dict[int, str] = field(default_factory=dict)
+    started: float = 0.0  # when the browser sent it (seconds since the epoch), to recognise timestamps
 
 
 @dataclass
@@ -200,6 +201,7 @@ class Offer:
     selector: str
     source: str  # human description, e.g. "JSON access_token"
     hint: str  # name suggestion for the variable
+    expect: str | None = None  # what the capture reads, when not the value itself (an absolute Location)
 
 
 class _Headers:
@@ -273,32 +275,43 @@ def jmespath_of(path: Sequence[str | int]) -> str:
     return out or "@"
 
 
-def _json_leaves(data: Any) -> Iterator[tuple[str, str, str]]:
-    """(value, JMESPath, name) of the dynamic-looking leaves of a JSON document; the name is the
-    nearest object key on the way to the leaf."""
-    leaves: list[tuple[str, list[str | int]]] = []
-    _walk_json(data, [], leaves, [JSON_LEAVES_MAX])
-    for value, path in leaves:
+def is_short_id(value: str) -> bool:
+    """A number too short to look generated (`1`, `42`, `317`): an id only with structural evidence."""
+    return 0 < len(value) < 4 and value.isdigit()
+
+
+def _json_leaves(data: Any, *, short: bool = False) -> Iterator[tuple[str, str, str]]:
+    """(value, JMESPath, name) of the dynamic-looking leaves of a JSON document (with `short`, of the
+    short numbers instead); the name is the nearest object key on the way to the leaf."""
+    for value, path in _json_leaf_paths(data, short=short):
         yield value, jmespath_of(path), next((str(p) for p in reversed(path) if isinstance(p, str)), "value")
 
 
-def _walk_json(value: Any, path: list[str | int], out: list[tuple[str, list[str | int]]], budget: list[int]) -> None:
+def _json_leaf_paths(data: Any, *, short: bool = False) -> list[tuple[str, list[str | int]]]:
+    leaves: list[tuple[str, list[str | int]]] = []
+    _walk_json(data, [], leaves, [JSON_LEAVES_MAX], short)
+    return leaves
+
+
+def _walk_json(value: Any, path: list[str | int], out: list[tuple[str, list[str | int]]], budget: list[int],
+               short: bool = False) -> None:
     if budget[0] <= 0:
         return
     if isinstance(value, dict):
         for key, item in value.items():
             path.append(str(key))
-            _walk_json(item, path, out, budget)
+            _walk_json(item, path, out, budget, short)
             path.pop()
     elif isinstance(value, list):
         for index, item in enumerate(value):
             path.append(index)
-            _walk_json(item, path, out, budget)
+            _walk_json(item, path, out, budget, short)
             path.pop()
     elif isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
         budget[0] -= 1
         text = str(value)
-        if looks_dynamic(text):
+        if (is_short_id(text) and (isinstance(value, int) or path and isinstance(path[-1], str))) if short \
+                else looks_dynamic(text):
             out.append((text, list(path)))
 
 
@@ -310,7 +323,8 @@ _SET_COOKIE_SKIP = ("set-cookie", "date", "expires", "last-modified", "content-l
                     "content-security-policy", "report-to", "nel", "alt-svc", "accept-ranges", "pragma")
 
 
-def _html_offers(text: str) -> Iterator[tuple[str, Offer]]:
+def _html_offers(text: str, *, short: bool = False) -> Iterator[tuple[str, Offer]]:
+    """Hidden inputs and meta tags holding a dynamic value (with `short`, a short number)."""
     for tag in _TAG.finditer(text):
         kind = tag.group(1).lower()
         attrs: dict[str, tuple[str, str, int]] = {}
@@ -326,7 +340,7 @@ def _html_offers(text: str) -> Iterator[tuple[str, Offer]]:
         key_raw, key_quote, key_pos = attrs[key_attr]
         value_raw, value_quote, value_pos = attrs[value_attr]
         value = html.unescape(value_raw)
-        if not looks_dynamic(value):
+        if not (is_short_id(value) if short else looks_dynamic(value)):
             continue
         if not value_quote:
             continue  # unquoted attribute values: leave them to the text search
@@ -338,6 +352,22 @@ def _html_offers(text: str) -> Iterator[tuple[str, Offer]]:
         pattern = f"<{tag_name}[^>]*?{first}[^>]*?{second}"
         what = "HTML hidden input" if kind == "input" else "HTML meta tag"
         yield value, Offer("regex", pattern, f"{what} {key_raw}", key_raw)
+
+
+_URL_ATTR = re.compile(r'\s([a-z][-\w]*)\s*=\s*"(/[^"\s<>]*)"', re.IGNORECASE)
+
+
+def _url_attr_offers(text: str) -> Iterator[tuple[str, Offer]]:
+    """Whole URL paths in HTML attributes (`href`, `action`, `data-…-url`) that hold a number or a
+    generated segment, read by the attribute name (verification keeps those whose first match it is)."""
+    seen: set[str] = set()
+    for match in _URL_ATTR.finditer(text):
+        name, raw = match.group(1), match.group(2)
+        value = html.unescape(raw)
+        if value in seen or not any(s.isdigit() or looks_dynamic(s) for s in value.split("?")[0].split("/")):
+            continue
+        seen.add(value)
+        yield value, Offer("regex", f'{_rx(name)}="([^"]*)"', f"HTML attribute {name}", "url")
 
 
 def set_cookies(headers: list[tuple[str, str]]) -> dict[str, str]:
@@ -361,10 +391,19 @@ def _text_pattern(text: str, value: str) -> Iterator[str]:
     seen: set[str] = set()
     for size in (8, 16, 24):
         start = max(line_start, pos - size)
-        while start < pos and start > line_start and _is_word(text[start - 1]) and _is_word(text[start]):
-            start += 1  # never start inside a word: it may be the tail of another changing value
+        if start < pos and start > line_start and _is_word(text[start - 1]) and _is_word(text[start]):
+            word_start = start
+            while word_start > line_start and _is_word(text[word_start - 1]):
+                word_start -= 1
+            word_end = start
+            while word_end < pos and _is_word(text[word_end]):
+                word_end += 1
+            if looks_dynamic(text[word_start:word_end]):
+                start = word_end  # never anchor on another changing value
+            else:
+                start = word_start  # a whole word (a key, an attribute name) is a stable anchor
         left = text[start:pos]
-        if not left or left in seen:
+        if not left or left in seen or not any(c.isalpha() for c in left):
             continue
         seen.add(left)
         if _DYNAMIC_WORD_CLASS.fullmatch(value):
@@ -377,6 +416,33 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+def _segment_patterns(text: str, prefix: str, value: str) -> Iterator[str]:
+    """Regexes reading a short id that follows the URL path `prefix` (`/ticket/` + `2`) in a page:
+    first the bare path, then anchored on the text before each of its first occurrences."""
+    generic = "/".join(r"\d+" if part.isdigit() else _rx(part) for part in prefix.split("/"))
+    bare = f"{generic}(\\d+)(?![\\w])"
+    yield bare
+    needle = prefix + value
+    start, seen = 0, 0
+    while seen < 6:
+        pos = text.find(needle, start, TEXT_SEARCH_MAX)
+        if pos < 0:
+            return
+        start = pos + 1
+        after = text[pos + len(needle):pos + len(needle) + 1]
+        if after.isalnum():
+            continue
+        seen += 1
+        line_start = text.rfind("\n", 0, pos) + 1
+        for size in (8, 16, 24):
+            left = text[max(line_start, pos - size):pos]
+            if len(left) == size and _is_word(left[0]) and pos - size > line_start and _is_word(text[pos - size - 1]):
+                left = re.sub(r"^\w*", "", left)  # start at a word boundary
+            left = re.sub(r".*\d", "", left)  # no digits: they may be another id
+            if len(left) >= 3 and any(c.isalpha() for c in left):
+                yield f"{_rx(left)}{generic}(\\d+)(?![\\w])"
+
+
 # --- the algorithm ----------------------------------------------------------------------------
 
 
@@ -385,9 +451,40 @@ class _Atom:
     """A value a request sends, where, and under which key."""
 
     value: str
-    where: str  # "URL", "query page", "form csrf_token", "JSON a.b", "header X", "body"
+    where: str  # "URL", "query page", "form csrf_token", "JSON a.b", "header X", "body", "multipart k"
     key: str  # the request-side name used to name a variable
     path_context: str = ""  # the path segment before it, for ids in URLs
+    loc: tuple[Any, ...] = ()  # where exactly, for short values replaced in place (not by value)
+    prefix: str = ""  # the URL path before a segment (`/ticket/` for `/ticket/2`)
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}")
+_ID_KEYS = ("id", "pk", "_id", "uuid")
+_DISPOSITION = re.compile(r'content-disposition:[^\r\n]*?\bname="([^"]*)"([^\r\n]*)', re.IGNORECASE)
+
+
+def multipart_parts(text: str) -> list[tuple[str, str, int, int]]:
+    """(name, value, start, end) of the plain (not file) parts of a recorded multipart body."""
+    first = text.split("\r\n", 1)[0] if "\r\n" in text else text.split("\n", 1)[0]
+    if not first.startswith("--") or len(first) < 4:
+        return []
+    boundary = first.strip()
+    parts: list[tuple[str, str, int, int]] = []
+    position = 0
+    while True:
+        head = text.find(boundary, position)
+        if head < 0:
+            break
+        body_start = text.find("\r\n\r\n", head)
+        nxt = text.find("\r\n" + boundary, head + len(boundary))
+        if body_start < 0 or nxt < 0 or body_start > nxt:
+            break
+        headers = text[head + len(boundary):body_start]
+        disposition = _DISPOSITION.search(headers)
+        if disposition and "filename=" not in disposition.group(2).lower():
+            parts.append((disposition.group(1), text[body_start + 4:nxt], body_start + 4, nxt))
+        position = nxt + 2
+    return parts
 
 
 def _singular(word: str) -> str:
@@ -410,8 +507,29 @@ def _identifier(text: str) -> str:
     return name
 
 
+def _clock_value(value: str, started: float) -> str | None:
+    """`{{ timestamp() }}…` for a number that is the time the browser sent it (a cache-buster)."""
+    if not value.isdigit() or not started:
+        return None
+    if len(value) == 13 and abs(int(value) / 1000 - started) < 86400:
+        return "{{ timestamp() }}000"
+    if len(value) == 10 and abs(int(value) - started) < 86400:
+        return "{{ timestamp() }}"
+    return None
+
+
 class Correlator:
-    """Runs correlation over the drafts of one recording, in order."""
+    """Runs correlation over the drafts of one recording, in order.
+
+    A value becomes a variable because a response produced it and a later request sent it back;
+    the producer is the first response that produced it. Generated-looking values are matched by
+    value, whole values from structured sources first. Short numbers (ids) need structural
+    evidence: the same key (a hidden input or JSON field of that name), a JSON `id` for the segment
+    after `/items/`, or the same URL path in an earlier page; they are replaced where they were
+    found, never by value. A whole URL path equal to an earlier `Location` (a redirect's target, a
+    created object) or to an HTML attribute reads it from there. UUIDs the browser generated become
+    `{{ uuid() }}`, and numbers that are the time of the request become `{{ timestamp() }}`.
+    """
 
     def __init__(self, drafts: list[DraftRequest], responses: list[RecordedResponse],
                  secrets: SecretRegistry, *, enabled: bool = True):
@@ -421,12 +539,15 @@ class Correlator:
         self.enabled = enabled
         self.result = CorrelationResult()
         self.offers: dict[str, list[tuple[int, Offer]]] = {}
+        self.short_offers: dict[str, list[tuple[int, Offer]]] = {}
         self.bound: dict[str, tuple[str, int, int]] = {}  # value -> (variable, producer, last use)
+        self.short_bound: dict[tuple[str, str], str] = {}  # (role, value) -> variable
         self.intervals: dict[str, list[tuple[int, int]]] = {}  # variable -> [(producer, last use)]
         self.records: dict[tuple[str, int], Correlation] = {}
         self.uses: dict[str, list[int]] = {}
         self.latest_use: dict[str, int] = {}
         self.searched: dict[str, int] = {}  # value -> responses before this index hold no text match
+        self.generated: set[str] = set()  # client-generated values replaced by a template function
         self._current = 0
 
     # -- request side ----------------------------------------------------------------------
@@ -434,10 +555,16 @@ class Correlator:
     def atoms(self, draft: DraftRequest) -> list[_Atom]:
         found: list[_Atom] = []
         previous = ""  # the last segment that is a word, not a value: names ids found in URLs
-        for segment in draft.path.split("?", 1)[0].split("/"):
+        segments = draft.path.split("?", 1)[0].split("/")
+        for index, segment in enumerate(segments):
             if segment:
                 decoded = unquote(segment) if "%" in segment else segment
-                found.append(_Atom(decoded, "URL", previous, previous))
+                prefix = "/".join(segments[:index]) + "/"
+                if is_short_id(decoded):
+                    if previous and not draft.base:
+                        found.append(_Atom(decoded, "URL", previous, previous, ("seg", index), prefix))
+                    continue
+                found.append(_Atom(decoded, "URL", previous, previous, ("seg", index), prefix))
                 if not looks_dynamic(decoded):
                     previous = decoded
         found.extend(self._pair_atoms(draft.params, "query"))
@@ -452,18 +579,38 @@ class Correlator:
         if draft.body_kind == "form":
             found.extend(self._pair_atoms(draft.body, "form"))
         elif draft.body_kind == "json":
-            found.extend(_Atom(value, f"JSON {selector}", key) for value, selector, key in _json_leaves(draft.body))
+            for value, path in _json_leaf_paths(draft.body):
+                found.append(_Atom(value, f"JSON {jmespath_of(path)}", _leaf_key(path)))
+            for value, path in _json_leaf_paths(draft.body, short=True):
+                found.append(_Atom(value, f"JSON {jmespath_of(path)}", _leaf_key(path), loc=("json", tuple(path))))
         elif draft.body_kind == "raw" and isinstance(draft.body, str):
-            for token in _TOKEN.findall(draft.body[:TEXT_SEARCH_MAX]):
-                if looks_dynamic(token):
-                    found.append(_Atom(token, "body", "value"))
+            parts = multipart_parts(draft.body[:TEXT_SEARCH_MAX])
+            if parts:
+                for number, (name, value, _, _) in enumerate(parts):
+                    if looks_dynamic(value):
+                        found.append(_Atom(value, f"multipart {name}", name))
+                    elif is_short_id(value):
+                        found.append(_Atom(value, f"multipart {name}", name, loc=("part", number)))
+            else:
+                for token in _TOKEN.findall(draft.body[:TEXT_SEARCH_MAX]):
+                    if looks_dynamic(token):
+                        found.append(_Atom(token, "body", "value"))
         return [atom for atom in found if atom.key.lower() not in _IGNORED_KEYS and not is_secret_key(atom.key)]
 
     def _pair_atoms(self, pairs: list[list[Any]], kind: str) -> Iterator[_Atom]:
         """Atoms of query parameters or form fields (`kind` query | form); a value may be a list."""
-        for name, value in pairs:
-            for item in value if isinstance(value, list) else [value]:
-                yield from self._string_atoms(str(item), f"{kind} {name}", str(name))
+        for index, (name, value) in enumerate(pairs):
+            items = value if isinstance(value, list) else [value]
+            for position, item in enumerate(items):
+                text = str(item)
+                if is_short_id(text):
+                    yield _Atom(text, f"{kind} {name}", str(name), loc=("pair", kind, index,
+                                                                         position if isinstance(value, list) else None))
+                else:
+                    for atom in self._string_atoms(text, f"{kind} {name}", str(name)):
+                        if atom.value == text:
+                            atom.loc = ("pair", kind, index, position if isinstance(value, list) else None)
+                        yield atom
 
     def _string_atoms(self, text: str, where: str, key: str) -> list[_Atom]:
         if looks_dynamic(text):
@@ -478,21 +625,26 @@ class Correlator:
         response = self.responses[index]
         offers = self.offers
 
-        def add(value: str, offer: Offer) -> None:
-            entries = offers.setdefault(value, [])
+        def add(value: str, offer: Offer, table: dict[str, list[tuple[int, Offer]]] = offers) -> None:
+            entries = table.setdefault(value, [])
             entries.append((index, offer))
             if len(entries) > 32:
-                del entries[:-32]
+                del entries[32:]  # the first producers are the ones used
 
         data = response.json()
         if data is not None:
             for value, selector, key in _json_leaves(data):
                 add(value, Offer("json", selector, f"JSON {selector}", key))
+            for value, selector, key in _json_leaves(data, short=True):
+                add(value, Offer("json", selector, f"JSON {selector}", key), self.short_offers)
         seen: dict[str, int] = {}
         for name, _ in response.headers:
             seen[name.lower()] = seen.get(name.lower(), 0) + 1
         for name, value in response.headers:
             lowered = name.lower()
+            if lowered == "location" and seen[lowered] == 1:
+                self._location_offers(value, response, add)
+                continue
             if lowered in _SET_COOKIE_SKIP or seen[lowered] != 1:
                 continue
             if looks_dynamic(value):
@@ -503,19 +655,36 @@ class Correlator:
         if text and "<" in text and ("html" in response.mime or "<input" in text or "<meta" in text):
             for value, offer in _html_offers(text[:TEXT_SEARCH_MAX]):
                 add(value, offer)
+            for value, offer in _html_offers(text[:TEXT_SEARCH_MAX], short=True):
+                add(value, offer, self.short_offers)
+            for value, offer in _url_attr_offers(text[:TEXT_SEARCH_MAX]):
+                add(value, offer)
 
-    def find_source(self, value: str, before: int) -> tuple[int, Offer] | None:
-        for producer, offer in reversed(self.offers.get(value, ())):
+    @staticmethod
+    def _location_offers(value: str, response: RecordedResponse, add: Any) -> None:
+        """A Location is offered whole, and by its path when it is an absolute URL of the same host."""
+        offer = Offer("header", "Location", "header Location", "location", expect=value)
+        add(value, offer)
+        try:
+            target, origin = urlsplit(value), urlsplit(response.url)
+        except ValueError:
+            return
+        if target.netloc and target.netloc == origin.netloc and target.path:
+            add(target.path + (f"?{target.query}" if target.query else ""), offer)
+
+    def find_source(self, value: str, before: int, *, text_search: bool = True) -> tuple[int, Offer] | None:
+        """The first earlier response that produced `value`, where it can be read back exactly."""
+        for producer, offer in self.offers.get(value, ()):
             if producer >= before:
                 continue
             capture = Capture("probe", Query(offer.kind, offer.selector))
-            if verify(capture, self.responses[producer], value):
+            if verify(capture, self.responses[producer], offer.expect or value):
                 return producer, offer
-        if len(value) < 8:
+        if len(value) < 8 or not text_search:
             return None
         start = max(0, before - TEXT_SEARCH_WINDOW, self.searched.get(value, 0))
         self.searched[value] = before
-        for producer in range(before - 1, start - 1, -1):
+        for producer in range(start, before):
             response = self.responses[producer]
             text = response.text
             if not text or text.find(value, 0, TEXT_SEARCH_MAX) < 0:
@@ -526,14 +695,40 @@ class Correlator:
                     return producer, Offer("regex", pattern, "response text", "value")
         return None
 
+    def find_short_source(self, atom: _Atom, before: int) -> tuple[int, Offer] | None:
+        """The first earlier response that holds the short id `atom.value` with structural evidence."""
+        value = atom.value
+        if atom.loc and atom.loc[0] == "seg":
+            singular = _singular(atom.path_context).lower()
+            keys = {"id", "pk", f"{singular}_id", f"{singular}id"}
+        else:
+            keys = {atom.key.lower()}
+        candidates: list[tuple[int, Offer]] = [(p, o) for p, o in self.short_offers.get(value, ())
+                                               if p < before and o.hint.lower() in keys]
+        if atom.loc and atom.loc[0] == "seg" and atom.prefix.strip("/"):
+            start = max(0, before - TEXT_SEARCH_WINDOW)
+            needle = atom.prefix + value
+            for producer in range(start, before):
+                text = self.responses[producer].text
+                if text and text.find(needle, 0, TEXT_SEARCH_MAX) >= 0:
+                    for pattern in _segment_patterns(text[:TEXT_SEARCH_MAX], atom.prefix, value):
+                        candidates.append((producer, Offer("regex", pattern, f"URL path {atom.prefix}… in the page",
+                                                           "id")))
+        candidates.sort(key=lambda item: item[0])
+        for producer, offer in candidates:
+            if verify(Capture("probe", Query(offer.kind, offer.selector)), self.responses[producer], value):
+                return producer, offer
+        return None
+
     # -- naming ------------------------------------------------------------------------------
 
     def choose_name(self, offer: Offer, atom: _Atom, producer: int, last_use: int) -> str:
         base = _identifier(offer.hint)
         request_key = _identifier(atom.key)
-        if base.lower() in _GENERIC_NAMES:
+        if base.lower() in _GENERIC_NAMES or base.lower() == "url":
             if atom.where == "URL" and atom.path_context:
-                base = f"{_singular(atom.path_context)}_{base if base.lower() != 'location' else 'url'}"
+                suffix = "url" if base.lower() in ("location", "url") else base
+                base = f"{_singular(atom.path_context)}_{suffix}"
             elif request_key.lower() not in _GENERIC_NAMES and not atom.where.startswith("header"):
                 base = request_key
         base = _identifier(base)
@@ -564,28 +759,58 @@ class Correlator:
         all_atoms = [self.atoms(d) for d in self.drafts]
         for index, atoms in enumerate(all_atoms):
             for atom in atoms:
-                self.uses.setdefault(atom.value, []).append(index)
-            url = self._whole_url_value(self.drafts[index])
-            if url:
+                if not atom.loc or atom.loc[0] != "seg" or not is_short_id(atom.value):
+                    self.uses.setdefault(atom.value, []).append(index)
+            for url in self._whole_url_values(self.drafts[index]):
                 self.uses.setdefault(url, []).append(index)
         for index, draft in enumerate(self.drafts):
             self._current = index
+            whole = self._whole_url(draft, index)
             mapping: dict[str, str] = {}
+            in_place: list[tuple[_Atom, str]] = []
             for atom in all_atoms[index]:
+                if whole and atom.where == "URL":
+                    continue
+                if is_short_id(atom.value):
+                    variable = self.resolve_short(atom, index)
+                    if variable:
+                        in_place.append((atom, "{{ " + variable + " }}"))
+                    continue
                 if atom.value not in mapping:
+                    template = self._client_value(atom, index)
+                    if template:
+                        mapping[atom.value] = template
+                        continue
                     variable = self.resolve(atom, index)
                     if not variable:
                         continue
-                    mapping[atom.value] = variable
+                    mapping[atom.value] = "{{ " + variable + " }}"
                 self._note_use(atom.value, draft, atom)
-            if not any(atom.where == "URL" and atom.value in mapping for atom in all_atoms[index]):
-                self._whole_url(draft, index)
+            for atom, template in sorted(in_place, key=_in_place_order):
+                replace_at(draft, atom.loc, template)
             if mapping:
-                apply_templates(draft, {value: "{{ " + name + " }}" for value, name in mapping.items()})
+                apply_templates(draft, mapping)
             self._secrets(draft)
             self.index_response(index)
         self.result.correlations = sorted(self.records.values(), key=lambda c: (c.producer, c.variable))
         return self.result
+
+    def _client_value(self, atom: _Atom, index: int) -> str | None:
+        """`{{ uuid() }}` / `{{ timestamp() }}` for values the browser made up (at their first use)."""
+        value = atom.value
+        if _UUID.fullmatch(value):
+            template: str | None = "{{ uuid() }}"
+        else:
+            template = _clock_value(value, self.drafts[index].started) if atom.where.startswith("query") else None
+        if template is None:
+            return None
+        uses = self.uses.get(value, [])
+        if uses and uses[0] < index:
+            return None  # later uses read it back from a response that echoed it, if any
+        if self.find_source(value, index) is not None:
+            return None
+        self.generated.add(value)
+        return template
 
     def _note_use(self, value: str, draft: DraftRequest, atom: _Atom) -> None:
         bound = self.bound.get(value)
@@ -595,54 +820,98 @@ class Correlator:
             if record is not None and use not in record.uses:
                 record.uses.append(use)
 
-    def resolve(self, atom: _Atom, index: int) -> str | None:
+    def resolve(self, atom: _Atom, index: int, *, text_search: bool = True) -> str | None:
         value = atom.value
         bound = self.bound.get(value)
         if bound is not None and bound[1] < index <= bound[2]:
             return bound[0]
         uses = self.uses.get(value, [])
-        found = self.find_source(value, index)
+        found = self.find_source(value, index, text_search=text_search)
         if found is None:
             return None
         producer, offer = found
-        if any(use <= producer for use in uses):
+        if value not in self.generated and any(use <= producer for use in uses):
             return None  # the client sent it before any response had it: not the server's value
         last_use = max(uses) if uses else index
         name = self.choose_name(offer, atom, producer, last_use)
+        return self._bind(value, name, offer, producer, index, last_use)
+
+    def _bind(self, value: str, name: str, offer: Offer, producer: int, index: int, last_use: int) -> str:
         self.intervals.setdefault(name, []).append((producer, last_use))
         self.latest_use[name] = max(self.latest_use.get(name, 0), last_use)
         self.bound[value] = (name, producer, last_use)
         draft = self.drafts[producer]
-        capture = Capture(name, Query(offer.kind, offer.selector))
-        draft.captures.append(capture)
-        draft.capture_notes[name] = (offer.source, index)
-        self.records[(name, producer)] = Correlation(name, offer.source, producer)
+        if not any(c.name == name and c.query.selector == offer.selector for c in draft.captures):
+            draft.captures.append(Capture(name, Query(offer.kind, offer.selector)))
+            draft.capture_notes[name] = (offer.source, index)
+        self.records.setdefault((name, producer), Correlation(name, offer.source, producer))
+        return name
+
+    def resolve_short(self, atom: _Atom, index: int) -> str | None:
+        """A short id with structural evidence: the first response that produced it in that role."""
+        role = f"seg {atom.path_context}" if atom.loc and atom.loc[0] == "seg" else f"key {atom.key.lower()}"
+        name = self.short_bound.get((role, atom.value))
+        if name is None:
+            found = self.find_short_source(atom, index)
+            if found is None:
+                return None
+            producer, offer = found
+            if atom.loc and atom.loc[0] == "seg":
+                base = f"{_singular(atom.path_context)}_id"
+            else:
+                base = atom.key
+            base = _identifier(base)
+            if base in BUILTIN_VARIABLES:
+                base = f"captured_{base}"
+            candidate, n = base, 2
+            while not self._free(candidate, producer, index):
+                candidate, n = f"{base}_{n}", n + 1
+            name = candidate
+            self.intervals.setdefault(name, []).append((producer, index))
+            self.latest_use[name] = max(self.latest_use.get(name, 0), index)
+            draft = self.drafts[producer]
+            draft.captures.append(Capture(name, Query(offer.kind, offer.selector)))
+            draft.capture_notes[name] = (offer.source, index)
+            self.records[(name, producer)] = Correlation(name, offer.source, producer)
+            self.short_bound[(role, atom.value)] = name
+        else:
+            self.intervals[name][-1] = (self.intervals[name][-1][0], index)
+            self.latest_use[name] = max(self.latest_use.get(name, 0), index)
+        record = next((r for (n, _), r in reversed(self.records.items()) if n == name), None)
+        if record is not None and (atom.where, index) not in record.uses:
+            record.uses.append((atom.where, index))
         return name
 
     @staticmethod
-    def _whole_url_value(draft: DraftRequest) -> str | None:
-        """The path and query as the server wrote it in a Location header, if it has a dynamic part."""
+    def _whole_url_values(draft: DraftRequest) -> list[str]:
+        """The path with its query, then the path alone, when the path has a generated or numeric segment."""
         if draft.base or "{{" in draft.path or any(isinstance(v, list) for _, v in draft.params):
-            return None
-        if not any(looks_dynamic(unquote(s)) for s in draft.path.split("/")):
-            return None
+            return []
+        if not any(looks_dynamic(unquote(s)) or unquote(s).isdigit() for s in draft.path.split("/")):
+            return []
         query = "&".join(f"{quote(str(k), safe='')}={quote(str(v), safe='')}" for k, v in draft.params)
-        return draft.path + (f"?{query}" if query else "")
+        return ([draft.path + f"?{query}"] if query else []) + [draft.path]
 
-    def _whole_url(self, draft: DraftRequest, index: int) -> None:
-        """A URL equal to an earlier Location header (and not otherwise correlated) reads it."""
-        target = self._whole_url_value(draft)
-        if target is None:
-            return
-        if target not in self.bound and not any(
-                o.kind == "header" and p < index for p, o in self.offers.get(target, ())):
-            return
-        atom = _Atom(target, "URL", "location")
-        variable = self.resolve(atom, index)
-        if variable:
-            self._note_use(target, draft, atom)
-            draft.path = "{{ " + variable + " }}"
-            draft.params = []
+    def _whole_url(self, draft: DraftRequest, index: int) -> bool:
+        """A URL path equal to an earlier Location header or HTML attribute reads it from there."""
+        for number, target in enumerate(self._whole_url_values(draft)):
+            with_query = number == 0 and bool(draft.params)
+            if target not in self.bound and not any(p < index for p, _ in self.offers.get(target, ())):
+                continue
+            segments = [s for s in draft.path.split("/") if s]
+            words = [s for s in segments if not (s.isdigit() or looks_dynamic(unquote(s)))]
+            context = next((w for w in reversed(words) if segments.index(w) < max(
+                (i for i, s in enumerate(segments) if s.isdigit() or looks_dynamic(unquote(s))), default=0)),
+                words[-1] if words else "")
+            atom = _Atom(target, "URL", "location", context)
+            variable = self.resolve(atom, index, text_search=False)
+            if variable:
+                self._note_use(target, draft, atom)
+                draft.path = "{{ " + variable + " }}"
+                if with_query:
+                    draft.params = []
+                return True
+        return False
 
     # -- secrets -----------------------------------------------------------------------------
 
@@ -743,6 +1012,49 @@ def apply_templates(draft: DraftRequest, mapping: dict[str, str]) -> None:
         draft.body = sub(draft.body)
 
 
+def _leaf_key(path: Sequence[str | int]) -> str:
+    return next((str(p) for p in reversed(path) if isinstance(p, str)), "value")
+
+
+def _in_place_order(item: tuple[_Atom, str]) -> tuple[int, int]:
+    """Multipart parts are replaced from the last one back, so earlier offsets stay valid."""
+    loc = item[0].loc
+    return (1, -loc[1]) if loc[0] == "part" else (0, 0)
+
+
+def replace_at(draft: DraftRequest, loc: tuple[Any, ...], template: str) -> None:
+    """Put `template` in the one place `loc` of the draft (a path segment, a query or form value, a
+    JSON leaf, a multipart part): short values are never replaced by value."""
+    kind = loc[0]
+    if kind == "seg":
+        segments = draft.path.split("/")
+        segments[loc[1]] = template
+        draft.segment_names[loc[1]] = template[3:-3]
+        draft.path = "/".join(segments)
+    elif kind == "pair":
+        pairs = draft.params if loc[1] == "query" else draft.body
+        pair = pairs[loc[2]]
+        if loc[3] is None:
+            pair[1] = template
+        else:
+            pair[1] = list(pair[1])
+            pair[1][loc[3]] = template
+    elif kind == "json":
+        path = loc[1]
+        if not path:
+            draft.body = template
+            return
+        target = draft.body
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = template
+    elif kind == "part" and isinstance(draft.body, str):
+        parts = multipart_parts(draft.body[:TEXT_SEARCH_MAX])
+        if loc[1] < len(parts):
+            _, _, start, end = parts[loc[1]]
+            draft.body = draft.body[:start] + template + draft.body[end:]
+
+
 def _sub_json(value: Any, table: dict[str, str], sub: Any) -> Any:
     if isinstance(value, dict):
         return {k: _sub_json(v, table, sub) for k, v in value.items()}
@@ -806,7 +1118,10 @@ __all__ = [
     "env_template",
     "is_secret_header",
     "is_secret_key",
+    "is_short_id",
     "looks_dynamic",
+    "multipart_parts",
+    "replace_at",
     "sanitized_warning",
     "set_cookies",
     "token_fields",

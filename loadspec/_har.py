@@ -3,11 +3,11 @@
 Its one job is HAR → `Spec`: read each file tolerantly (haralyzer where it works, the raw entry dicts
 where it loses information: repeated Set-Cookie headers, base64 bodies, missing optional fields),
 drop what a load test must not replay (static assets, other hosts, CORS preflights, cache hits,
-aborted, websocket and data: entries; every drop counted by reason), clean the headers, collapse
-redirect chains into the request that started them, infer think time from the gaps, name steps by
-their templated path and assert the recorded status. Finding dynamic values and credentials is
-`_correlate`'s job, writing YAML is `_yamlwriter`'s. It reads the files it is given and nothing else,
-never sends a request and never imports the engine.
+aborted, websocket and data: entries; every drop counted by reason), clean the headers, replay
+redirects as redirects (the step asserts the 3xx, the next recorded request is the next step), infer
+think time from the gaps, name steps by their templated path and assert the recorded status.
+Finding dynamic values and credentials is `_correlate`'s job, writing YAML is `_yamlwriter`'s. It
+reads the files it is given and nothing else, never sends a request and never imports the engine.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class ImportReport:
             reasons = ", ".join(f"{n} {r.split(' (')[0]}" for r, n in report.dropped.most_common(4))
             notes.append(f"{Path(report.path).name}: {report.entries} entries → {report.steps} steps"
                          + (f"; dropped {dropped} ({reasons})" if dropped else "")
-                         + (f"; {len(report.redirects)} redirects collapsed" if report.redirects else "")
+                         + (f"; {len(report.redirects)} redirects asserted" if report.redirects else "")
                          + (f"; {len(report.correlations)} values correlated" if report.correlations else ""))
             if report.sanitized:
                 notes.append("WARNING: sanitized export (no Cookie/Set-Cookie/Authorization): steps that need a "
@@ -133,7 +133,8 @@ class ImportReport:
                         line += f" ({hosts}{f', {more} more' if more > 0 else ''}; keep one with --include-host)"
                     out.append(line)
                 if report.redirects:
-                    out.append(f"  redirects collapsed into the request that started them: {len(report.redirects)}")
+                    out.append(f"  redirects replayed as redirects (the step asserts the 3xx, the next step "
+                               f"follows it): {len(report.redirects)}")
                     chains = Counter(report.redirects)
                     out.extend(f"    {chain}" + (f" (×{n})" if n > 1 else "") for chain, n in list(chains.items())[:10])
                 if report.pauses:
@@ -470,11 +471,12 @@ def _filter(entries: list[_Entry], excludes: list[re.Pattern[str]], allowed: Cal
 
 @dataclass
 class _Exchange:
-    """A request as the user's browser made it: one entry, or a redirect chain collapsed into one."""
+    """A request as the user's browser made it (one entry; `chain` keeps room for more)."""
 
     chain: list[_Entry]
     allow_redirects: bool | None = None
     status: Any = None
+    followed: bool = False  # a redirect whose next request was recorded (and is the next step)
 
     @property
     def first(self) -> _Entry:
@@ -499,40 +501,28 @@ def _location(entry: _Entry) -> str:
 
 
 def _collapse(entries: list[_Entry], report: FileReport, allowed: Callable[[str], bool]) -> list[_Exchange]:
+    """One exchange per kept entry. A redirect is replayed as a redirect: its step does not follow it
+    and asserts the recorded 3xx; the request the browser made next (when recorded) is its own step,
+    so a refused form that answers 200 instead of redirecting fails its step."""
     exchanges: list[_Exchange] = []
-    absorbed: set[int] = set()
     for index, entry in enumerate(entries):
-        if entry.reason is not None or index in absorbed:
+        if entry.reason is not None:
             continue
         exchange = _Exchange([entry])
-        current, at = entry, index
-        leaves_recording = False
-        while current.status in _REDIRECTS:
-            target = _location(current)
-            if not target:
-                break
-            method = "GET" if current.status in (301, 302, 303) and current.method != "HEAD" else current.method
-            hop = next((later for later in range(at + 1, min(len(entries), at + 60))
-                        if later not in absorbed and entries[later].url == target
-                        and entries[later].method == method and entries[later].reason in _FOLLOWABLE), None)
-            if hop is None or not allowed(entries[hop].parts.netloc) or entries[hop].reason == _EXCLUDED:
-                leaves_recording = True  # not recorded, or it leads where the filters do not go
-                break
-            absorbed.add(hop)
-            entries[hop].reason = "redirect"
-            exchange.chain.append(entries[hop])
-            current, at = entries[hop], hop
-        last = exchange.last
-        if leaves_recording and len(exchange.chain) == 1:
+        if entry.status in _REDIRECTS and _location(entry):
             exchange.allow_redirects = False
-            exchange.status = last.status
-        elif leaves_recording:
-            exchange.status = ["2xx", "3xx"]
+            exchange.status = entry.status
+            target = _location(entry)
+            method = "GET" if entry.status in (301, 302, 303) and entry.method != "HEAD" else entry.method
+            hop = next((later for later in range(index + 1, min(len(entries), index + 60))
+                        if entries[later].url == target and entries[later].method == method
+                        and entries[later].reason in _FOLLOWABLE), None)
+            followed = hop is not None and entries[hop].reason is None
+            report.redirects.append(f"{entry.method} {entry.parts.path or '/'} → {entry.status} "
+                                    f"{urlsplit(target).path or '/'}" + ("" if followed else " (not replayed)"))
+            exchange.followed = followed
         else:
-            exchange.status = [200, 304] if last.status == 304 else last.status
-        if len(exchange.chain) > 1:
-            hops = " → ".join(f"{e.status} {e.parts.path or '/'}" for e in exchange.chain[1:])
-            report.redirects.append(f"{entry.method} {entry.parts.path or '/'} → {hops}")
+            exchange.status = [200, 304] if entry.status == 304 else entry.status
         exchanges.append(exchange)
     return exchanges
 
@@ -613,8 +603,9 @@ def _request_body(raw: dict[str, Any], headers: list[tuple[str, str]]) -> tuple[
             return None, None, None
         text = urlencode(params)
         mime = mime or "application/x-www-form-urlencoded"
-    if "json" in mime or (not mime and text.lstrip()[:1] in ("{", "[")):
-        try:
+    if "json" in mime or ("x-www-form-urlencoded" not in mime and "multipart/" not in mime
+                          and text.lstrip()[:1] in ("{", "[")):
+        try:  # JSON is recognised by its content: fetch() sends a string body as text/plain
             return "json", json.loads(text), None
         except ValueError:
             return "raw", text, None
@@ -723,6 +714,7 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
                           if hosts else ""))
     _check_bodies(kept, responses, report)
     _check_cookies(entries, kept, report)
+    _browser_authentication(drafts)
     tokens = token_fields((d.label, r) for d, r in zip(drafts, responses, strict=True))
     if _looks_sanitized(entries, drafts, responses, tokens):
         report.sanitized = sanitized_warning(path.name, report.creator, tokens)
@@ -747,6 +739,20 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
     return _FileResult(scenario, report, base_url)
 
 
+def _browser_authentication(drafts: list[DraftRequest]) -> None:
+    """HTTP Basic credentials the browser sent by itself (after a 401 challenge it answered, which the
+    recording folds into the retried request or leaves out) are sent by every step of the main host:
+    the replay has no browser to answer the challenge."""
+    basic = {value for d in drafts if not d.base for name, value in d.headers
+             if name.lower() == "authorization" and value.lower().startswith("basic ")}
+    if len(basic) != 1:
+        return
+    value = basic.pop()
+    for draft in drafts:
+        if not draft.base and not any(name.lower() == "authorization" for name, _ in draft.headers):
+            draft.headers.append(["Authorization", value])
+
+
 def _describe(correlation: Correlation, names: list[str]) -> tuple[str, str, list[str]]:
     uses = []
     for where, index in correlation.uses:
@@ -756,17 +762,34 @@ def _describe(correlation: Correlation, names: list[str]) -> tuple[str, str, lis
     return correlation.variable, f"{correlation.source} of {names[correlation.producer]}", uses
 
 
+def _body_missing(request: dict[str, Any], headers: list[tuple[str, str]]) -> bool:
+    """The browser sent a body that the recording does not hold (Chromium drops large ones)."""
+    size = request.get("bodySize")
+    length = next((v for k, v in headers if k.lower() == "content-length"), "")
+    sent = (isinstance(size, int) and size > 0) or (length.strip().isdigit() and int(length) > 0)
+    post = request.get("postData")
+    if not isinstance(post, dict):
+        return sent
+    return sent and not post.get("text") and not post.get("_textBase64") and not _pairs(post.get("params"))
+
+
 def _draft(exchange: _Exchange, main: str, report: FileReport) -> DraftRequest | None:
     entry = exchange.first
     raw = entry.raw
     request = raw.get("request") if isinstance(raw.get("request"), dict) else {}
     recorded_headers = entry.request_headers
+    label = _step_label(entry, main)
+    if _body_missing(request, recorded_headers):
+        report.dropped["request body missing from the recording"] += 1
+        report.warnings.append(f"{label} (entry #{entry.position + 1}): the browser sent a request body that the "
+                               "recording does not hold (Chromium leaves large bodies out); the step is left out "
+                               "rather than sent empty")
+        return None
     kind, body, note = _request_body(raw, recorded_headers)
     headers = clean_headers(recorded_headers)
     if kind == "json":
         headers = [h for h in headers if not (h[0] == "Content-Type"
                                               and h[1].split(";")[0].strip().lower() == "application/json")]
-    label = _step_label(entry, main)
     post = request.get("postData") if isinstance(request.get("postData"), dict) else {}
     body_text = post.get("text") if isinstance(post.get("text"), str) else (str(body) if body is not None else "")
     if kind == "raw" and isinstance(body, str):
@@ -783,7 +806,7 @@ def _draft(exchange: _Exchange, main: str, report: FileReport) -> DraftRequest |
         label=label, method=entry.method.lower(),
         path=entry.parts.path or "/",
         base="" if same_host else f"{entry.parts.scheme}://{entry.parts.netloc}",
-        params=query, headers=headers, body_kind=kind, body=body,
+        params=query, headers=headers, body_kind=kind, body=body, started=entry.start,
     )
     if note:
         draft.notes.append(note)
@@ -810,10 +833,10 @@ def _step(exchange: _Exchange, draft: DraftRequest, name: str, think: ThinkTime 
     status = exchange.status
     assertion = Assertion(Query("status"), [Predicate("in" if isinstance(status, list) else "eq", status)])
     lines: list[str] = []
-    if len(exchange.chain) > 1:
-        hops = " → ".join(f"{e.method} {e.parts.path or '/'} ({e.status})" for e in exchange.chain[1:])
-        lines.append(f"redirects followed as recorded: {exchange.first.status} → {hops}")
-    if exchange.allow_redirects is False:
+    if exchange.allow_redirects is False and exchange.followed:
+        lines.append(f"recorded {exchange.first.status} to {urlsplit(_location(exchange.first)).path or '/'}: the "
+                     "step asserts the redirect, the next step follows it")
+    elif exchange.allow_redirects is False:
         lines.append(f"recorded {exchange.first.status} to {_location(exchange.first) or 'nowhere'}, which the "
                      "recording did not follow (or another host): redirects are not followed")
     captures = list(draft.captures)
