@@ -735,7 +735,7 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
                 report.pauses.append(seconds)
         steps.append(_step(exchange, draft, names[index], think, names))
     report.steps = len(steps)
-    scenario = Scenario(name=scenario_name, steps=list(steps), weight=weight)
+    scenario = Scenario(name=scenario_name, steps=list(steps), weight=weight, cookies="iteration")
     return _FileResult(scenario, report, base_url)
 
 
