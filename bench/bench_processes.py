@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench_vs_locustfile import SPEC as BENCH_FLOW  # bench/ is on sys.path when run as a script
 
-from loadspec._demo_server import DemoServer
+from loadspec.demo.server import DemoServer
 
 SPEC = BENCH_FLOW  # the same 3-step flow bench_vs_locustfile.py measures
 

@@ -23,7 +23,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from loadspec._demo_server import DemoServer
+from loadspec.demo.server import DemoServer
 
 SPEC = """\
 name: bench-flow

@@ -8,23 +8,26 @@ with gevent), so nothing imports `ssl` or sockets before it.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
-from . import __version__
-from ._profiles import PROFILES  # importing it does not import Locust
-from ._thresholds import EXIT_INVALID, EXIT_PASSED  # the documented exit codes live there
+from ._version import __version__
+from .errors import EXIT_INVALID, EXIT_PASSED
+from .results.plan import PROCESSES_PER_CORE, process_cap
+from .results.profiles import PROFILES  # importing it does not import Locust
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-e", "--environment", metavar="NAME",
+    parser.add_argument("-e", "--environment", metavar="NAME", type=_name,
                         help="merge environments.NAME of the spec over its top level")
     parser.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
                         help="set or override a variable (repeatable)")
 
 
 def _parse_vars(pairs: list[str]) -> dict[str, str]:
-    from ._errors import UsageError
+    from .errors import UsageError
 
     found = {}
     for pair in pairs:
@@ -35,13 +38,20 @@ def _parse_vars(pairs: list[str]) -> dict[str, str]:
     return found
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a short error: the problem and where to read the options (not the whole usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n  (`{self.prog} --help` lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="loadspec",
         description="Declarative HTTP load tests in YAML or from HAR recordings, run on Locust.",
     )
     parser.add_argument("--version", action="version", version=f"loadspec {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
     validate = commands.add_parser("validate", help="check spec files and report every problem")
@@ -68,14 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     debug.add_argument("file", metavar="FILE")
     _add_source_options(debug)
     _add_har_options(debug)
-    debug.add_argument("--host", help="base URL, overriding the spec's host")
+    debug.add_argument("--host", type=_base_url, help="base URL, overriding the spec's host")
     debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     debug.add_argument("--env-file", action="append", default=[], metavar="FILE",
                        help="read env.NAME values from a dotenv file; the real environment wins")
     demo = commands.add_parser(
         "demo", help="start the bundled demo shop on 127.0.0.1 and load-test it with examples/checkout.yaml")
     demo.add_argument("--spec", metavar="FILE", help="spec to run (default: examples/checkout.yaml)")
-    demo.add_argument("--port", type=int, default=0, help="demo server port (default: a free one)")
+    demo.add_argument("--port", type=_port, default=0, help="demo server port (default: a free one)")
     demo.add_argument("--serve-only", action="store_true", help="only run the demo server until Ctrl+C")
     _add_source_options(demo)
     _add_run_options(demo)
@@ -88,12 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "the master quits. See docs/distributed.md.")
     worker.add_argument("--master-host", default="127.0.0.1", metavar="HOST",
                         help="the master's host name or address (default: 127.0.0.1)")
-    worker.add_argument("--master-port", type=int, default=5557, metavar="PORT", help="default: 5557")
+    worker.add_argument("--master-port", type=_fixed_port, default=5557, metavar="PORT", help="default: 5557")
     worker.add_argument("--processes", type=_processes, metavar="N|auto",
                         help="fork N worker processes on this machine (auto: one per core)")
     worker.add_argument("--connect-timeout", metavar="DURATION",
                         help="give up when the master does not answer within this, e.g. 30s (default: 300s; "
                              "rounded up to Locust's 5 s retries)")
+    worker.add_argument("--master-timeout", metavar="DURATION",
+                        help="exit when the master has not been heard from for this long, e.g. 10s (default: 60s)")
     worker.add_argument("--loglevel", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     export = commands.add_parser(
@@ -102,9 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", metavar="FILE")
     export.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
     _add_source_options(export)
-    export.add_argument("--host", help="base URL baked in (Locust's --host still overrides it)")
+    export.add_argument("--host", type=_base_url, help="base URL baked in (Locust's --host still overrides it)")
     export.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
-    export.add_argument("--iterations", type=int, metavar="N", help="iterations per user, then the user stops")
+    export.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then the user stops")
     _add_har_options(export)
     return parser
 
@@ -112,13 +124,75 @@ def build_parser() -> argparse.ArgumentParser:
 def _processes(text: str) -> int | str:
     if text == "auto":
         return text
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got '{text}'") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+    count = _whole(text, 1)
+    if count > process_cap():
+        raise argparse.ArgumentTypeError(
+            f"{count} is more than this machine can run: at most {process_cap()} ({PROCESSES_PER_CORE} per core); "
+            "for more, run `loadspec worker` on more machines")
     return count
+
+
+# --- values checked before anything starts: argparse prints the usage line, the problem, and exits 2 ---
+
+
+def _whole(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    """1 or more (iterations, workers)."""
+    return _whole(text, 1)
+
+
+def _users(text: str) -> int:
+    """0 or more (0 users starts nothing and ends at once)."""
+    return _whole(text, 0)
+
+
+def _rate(text: str) -> float:
+    """A finite number above 0 (users per second, megabytes)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, got '{text}'")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _whole(text, 0)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
+    return value
+
+
+def _fixed_port(text: str) -> int:
+    value = _port(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("a port is a number from 1 to 65535, got 0")
+    return value
+
+
+def _base_url(text: str) -> str:
+    from .lang.urls import base_url_problem
+
+    problem = base_url_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def _name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the name of an environment of the spec (environments: NAME)")
+    return text
 
 
 def _add_distributed_options(parser: argparse.ArgumentParser) -> None:
@@ -127,21 +201,21 @@ def _add_distributed_options(parser: argparse.ArgumentParser) -> None:
                        help="run the users in N worker processes on this machine (auto: one per core)")
     scale.add_argument("--master", action="store_true",
                        help="wait for `loadspec worker --master-host THIS_HOST` processes and run on them")
-    scale.add_argument("--expect-workers", type=int, metavar="N",
+    scale.add_argument("--expect-workers", type=_count, metavar="N",
                        help="start once N workers are connected (default: --processes N, else 1)")
     scale.add_argument("--master-bind-host", metavar="HOST",
                        help="interface to listen on for workers (default: all with --master, else 127.0.0.1)")
-    scale.add_argument("--master-bind-port", type=int, metavar="PORT",
+    scale.add_argument("--master-bind-port", type=_fixed_port, metavar="PORT",
                        help="port to listen on for workers (default: 5557 with --master, else a free one)")
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     load = parser.add_argument_group("load (overrides the spec's load:)")
-    load.add_argument("-u", "--users", type=int, metavar="N", help="number of concurrent users")
-    load.add_argument("-r", "--spawn-rate", type=float, metavar="N", help="users started per second")
+    load.add_argument("-u", "--users", type=_users, metavar="N", help="number of concurrent users")
+    load.add_argument("-r", "--spawn-rate", type=_rate, metavar="N", help="users started per second")
     load.add_argument("-t", "--duration", metavar="DURATION", help="run time, e.g. 30s, 5m")
-    load.add_argument("--iterations", type=int, metavar="N", help="iterations per user, then stop")
-    parser.add_argument("--host", help="base URL, overriding the spec's host")
+    load.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then stop")
+    parser.add_argument("--host", type=_base_url, help="base URL, overriding the spec's host")
     parser.add_argument("--client", choices=["fast", "requests"],
                         help="HTTP client: fast (FastHttpUser, default) or requests (HttpUser)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no live progress lines")
@@ -160,32 +234,17 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     reports.add_argument("--csv", metavar="PREFIX", help="write Locust's CSV files as PREFIX_stats.csv etc.")
     ui = parser.add_argument_group("web UI")
     ui.add_argument("--ui", action="store_true", help="serve Locust's web UI on 127.0.0.1 and steer the load there")
-    ui.add_argument("--ui-port", type=int, default=8089, metavar="N", help="web UI port (default: 8089)")
+    ui.add_argument("--ui-port", type=_fixed_port, default=8089, metavar="N", help="web UI port (default: 8089)")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ._errors import LoadspecError, SpecError
-    from ._source import describe, load_source
+    from .commands import validate_command
 
-    variables = _parse_vars(args.var)
-    status = EXIT_PASSED
-    for file in args.files:
-        try:
-            spec = load_source(file, environment=args.environment, variables=variables)
-        except SpecError as exc:
-            print(exc.render(), file=sys.stderr)
-            status = EXIT_INVALID
-            continue
-        except LoadspecError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = EXIT_INVALID
-            continue
-        print(f"{file}: ok — {describe(spec)}")
-    return status
+    return validate_command(args.files, environment=args.environment, variables=_parse_vars(args.var))
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from ._schema import schema_text
+    from .sources.schema import schema_text
 
     sys.stdout.write(schema_text())
     return EXIT_PASSED
@@ -204,70 +263,102 @@ def _add_har_options(parser: argparse.ArgumentParser) -> None:
                      help="gaps shorter than this are not think time (default: 500ms)")
     har.add_argument("--max-think-time", metavar="DURATION",
                      help="cap each inferred pause at this (default: 10s; 0 = no think time)")
-    har.add_argument("--max-har-size", type=float, metavar="MB",
+    har.add_argument("--max-har-size", type=_rate, metavar="MB",
                      help="refuse HAR files larger than this (default: 512)")
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from .commands import convert_command
 
-    from ._errors import InputFileError
-    from ._har import import_har, options_from_args
-    from ._loader import load_spec_text
-    from ._yamlwriter import write_yaml
+    return convert_command(args.files, _har_options(args), args.output)
 
-    result = import_har(args.files, options_from_args(args))
-    output = args.output if args.output not in (None, "-") else None
-    text = write_yaml(result.spec, sources=[str(f) for f in args.files], notes=result.report.header_notes(),
-                      output=Path(output).name if output else None)
-    load_spec_text(text, output or "<converted>", base_dir=Path(output or ".").resolve().parent)
-    if output is not None:  # written before the summary: a summary is never followed by a failure
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputFileError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    summary = sys.stdout if output else sys.stderr
-    print(result.report.render(), file=summary)
-    if output is None:
-        sys.stdout.write(text)
-        return EXIT_PASSED
-    steps = sum(len(s.steps) for s in result.spec.scenarios)
-    print(f"wrote {output}: {len(result.spec.scenarios)} scenario{'s' if len(result.spec.scenarios) != 1 else ''}, "
-          f"{steps} step{'s' if steps != 1 else ''}", file=summary)
-    if result.secrets:
-        print("before running it, set: " + " ".join(f"{name}=..." for name in result.secrets), file=summary)
-    print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
-    return EXIT_PASSED
+
+def _duration(args: argparse.Namespace, name: str, flag: str) -> float | None:
+    from .lang.units import parse_duration_option
+
+    return parse_duration_option(getattr(args, name, None), flag)
+
+
+def _har_options(args: argparse.Namespace) -> Any:
+    """HarOptions from the HAR flags (`--include-host`, `--no-correlate`, ...)."""
+    from .sources.har.importer import har_options
+
+    return har_options(
+        include_hosts=args.include_host, exclude_urls=args.exclude_url, correlate=not args.no_correlate,
+        think_time_threshold=_duration(args, "think_time_threshold", "--think-time-threshold"),
+        max_think_time=_duration(args, "max_think_time", "--max-think-time"), max_har_size_mb=args.max_har_size)
+
+
+def _distributed_options(args: argparse.Namespace) -> Any:
+    from .errors import UsageError
+
+    stray = [flag for flag, name in (("--expect-workers", "expect_workers"), ("--master-bind-host", "master_bind_host"),
+                                     ("--master-bind-port", "master_bind_port")) if getattr(args, name, None)]
+    wanted = getattr(args, "processes", None) or getattr(args, "master", False)
+    if not wanted:
+        if stray:
+            raise UsageError(f"{', '.join(stray)} only applies with --master or --processes")
+        return None
+    from .engine.distributed import DistributedOptions
+
+    return DistributedOptions(processes=args.processes, master=args.master, bind_host=args.master_bind_host,
+                              bind_port=args.master_bind_port, expect_workers=args.expect_workers)
+
+
+def _run_options(args: argparse.Namespace, file: str | None = None) -> Any:
+    """The command line of run/debug/demo/export as a `RunOptions`."""
+    from .commands import RunOptions
+    from .reports import ReportTargets
+
+    return RunOptions(
+        file=args.file if file is None else file, environment=args.environment, variables=_parse_vars(args.var),
+        env_files=list(getattr(args, "env_file", None) or []), host=args.host, client=args.client,
+        users=getattr(args, "users", None), spawn_rate=getattr(args, "spawn_rate", None),
+        duration=_duration(args, "duration", "--duration"), iterations=getattr(args, "iterations", None),
+        pacing=_duration(args, "pacing", "--pacing"), profile=getattr(args, "profile", None),
+        ui=getattr(args, "ui", False), ui_port=getattr(args, "ui_port", 8089), quiet=getattr(args, "quiet", False),
+        har=_har_options(args) if hasattr(args, "include_host") else None,
+        reports=ReportTargets(*(getattr(args, name, None) for name in ("report_dir", "html", "json", "junit", "csv"))),
+        distributed=_distributed_options(args) if hasattr(args, "processes") else None,
+    )
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from ._run import run_command
+    from .commands import run_command
 
-    return run_command(args, _parse_vars(args.var))
+    return run_command(_run_options(args))
 
 
 def _cmd_debug(args: argparse.Namespace) -> int:
-    from ._run import debug_command
+    from .commands import debug_command
 
-    return debug_command(args, _parse_vars(args.var))
+    return debug_command(_run_options(args))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from ._run import demo_command
+    from .commands import demo_command
 
-    return demo_command(args, _parse_vars(args.var))
+    return demo_command(_run_options(args, file=args.spec or ""), port=args.port, serve_only=args.serve_only)
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
-    from ._distributed import worker_command
+    from .engine.distributed import worker_command
 
-    return worker_command(args)
+    return worker_command(_worker_options(args))
+
+
+def _worker_options(args: argparse.Namespace) -> Any:
+    from .engine.distributed import WorkerOptions
+
+    return WorkerOptions(master_host=args.master_host, master_port=args.master_port, processes=args.processes,
+                         connect_timeout=_duration(args, "connect_timeout", "--connect-timeout"),
+                         master_timeout=_duration(args, "master_timeout", "--master-timeout"), loglevel=args.loglevel)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from ._export import export_command
+    from .commands import export_command
 
-    return export_command(args, _parse_vars(args.var))
+    return export_command(_run_options(args), args.output)
 
 
 _COMMANDS = {
@@ -285,11 +376,11 @@ _ENGINE_COMMANDS = {"run", "debug", "demo", "worker"}
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `loadspec` console script; returns the exit code."""
-    from ._errors import LoadspecError, SpecError
+    from .errors import LoadspecError, SpecError
 
     args = build_parser().parse_args(argv)
     if args.command in _ENGINE_COMMANDS:
-        import locust  # noqa: F401  (first: gevent must monkey-patch before ssl/sockets are imported)
+        from . import engine  # noqa: F401  (first: Locust's gevent monkey-patching precedes ssl and sockets)
     try:
         return _COMMANDS[args.command](args)
     except SpecError as exc:
@@ -301,3 +392,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+__all__ = ["build_parser", "main"]

@@ -4,7 +4,8 @@ This is the single meeting point of the pipeline. The YAML loader and the HAR im
 `Spec`; the compiler and the YAML writer only read it. It holds already-checked, already-normalised
 values (durations in seconds, response-time limits in milliseconds, rates as fractions) and the
 source location of every element so later stages can point back at the file. It must stay
-engine-free: no Locust, no I/O, no parsing (beyond `Threshold.from_text` handing its text to `_units`).
+engine-free and import nothing else of loadspec: no Locust, no I/O, no parsing (a threshold's text is
+read by `lang.units.threshold_from_text`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-
-from ._units import parse_threshold
 
 HTTP_METHODS: tuple[str, ...] = ("get", "post", "put", "patch", "delete", "head", "options")
 
@@ -243,13 +242,6 @@ class Threshold:
     delay_abort_eval: float = 0.0
     where: Location = NOWHERE
 
-    @classmethod
-    def from_text(cls, text: str, **options: Any) -> Threshold:
-        """`p95 < 500ms` as a Threshold (any other field by keyword); ValueError when unreadable."""
-        parsed = parse_threshold(text)
-        return cls(metric=parsed.metric, op=parsed.op, value=parsed.value, text=text.strip(),
-                   percentile=parsed.percentile, **options)
-
 
 @dataclass
 class Spec:
@@ -273,6 +265,16 @@ class Spec:
     recorded_secrets: dict[str, str] = field(default_factory=dict)
 
 
+def iter_steps(steps: list[Step]) -> list[Step]:
+    """Every step of a step list, groups and loops included, depth first, in execution order."""
+    found: list[Step] = []
+    for step in steps:
+        found.append(step)
+        if not isinstance(step, RequestStep):
+            found.extend(iter_steps(step.steps))
+    return found
+
+
 def iter_request_steps(steps: list[Step]) -> list[RequestStep]:
     """All request steps of a step list, depth first, in execution order."""
     found: list[RequestStep] = []
@@ -282,3 +284,10 @@ def iter_request_steps(steps: list[Step]) -> list[RequestStep]:
         else:
             found.extend(iter_request_steps(step.steps))
     return found
+
+
+__all__ = ["Assertion", "Body", "Capture", "ClientKind", "DataPool", "Defaults", "GroupStep", "HTTP_METHODS",
+           "INLINE_QUERIES", "Load", "Location", "LoopStep", "NOWHERE", "OnExhausted", "OnFail", "PREDICATES",
+           "Pick", "PoolOrder", "PoolScope", "Predicate", "QUERY_KINDS", "Query", "RequestStep", "SELECTOR_QUERIES",
+           "Scenario", "Spec", "Stage", "Step", "ThinkTime", "Threshold", "UploadFile", "iter_request_steps",
+           "iter_steps"]

@@ -27,13 +27,13 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, Runner, WorkerRunner
 
-from ._compiler import CompiledTest, compile_spec
-from ._distributed import attach_worker, serve_rows
-from ._errors import LoadspecError, SpecError
-from ._export import safe_relative, strip_leading_newline
-from ._runner import StagesShape, end_reason
-from ._source import load_source, with_recorded_secrets
+from .engine.compiler import CompiledTest, compile_spec
+from .engine.distributed import attach_worker, serve_rows
+from .engine.runner import StagesShape, end_reason
+from .errors import LoadspecError, SpecError
 from .model import Spec
+from .sources.dispatch import load_source, with_recorded_secrets
+from .writers.locustfile import safe_relative, strip_leading_newline
 
 __all__ = ["locust_users"]
 
@@ -118,7 +118,7 @@ def _load(spec_file: Path, environment: str | None, variables: Mapping[str, str]
           har_options: Mapping[str, Any] | None) -> Spec:
     options = None
     if har_options is not None:
-        from ._har import HarOptions
+        from .sources.har.importer import HarOptions
 
         options = HarOptions(**har_options)
     return load_source(spec_file, environment=environment, variables=variables, har_options=options)

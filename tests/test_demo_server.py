@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from loadspec._demo_server import DemoServer
+from loadspec.demo.server import DemoServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -287,7 +287,7 @@ def test_non_loopback_host_refused() -> None:
         [
             sys.executable,
             "-m",
-            "loadspec._demo_server",
+            "loadspec.demo",
             "--host",
             "10.0.0.1",
             "--port",

@@ -378,13 +378,11 @@ def test_worker_terminated_while_waiting_removes_its_folder(tmp_path, procs):
 
 
 def test_worker_forks_only_for_two_or_more_processes():
-    from loadspec._distributed import worker_argv
-    from loadspec.cli import build_parser
+    from loadspec.engine.distributed import WorkerOptions, worker_argv
 
-    parser = build_parser()
-    assert "--processes" not in worker_argv(parser.parse_args(["worker", "--processes", "1"]))
-    assert "--processes" not in worker_argv(parser.parse_args(["worker"]))
-    argv = worker_argv(parser.parse_args(["worker", "--processes", "3", "--master-port", "6000"]))
+    assert "--processes" not in worker_argv(WorkerOptions(processes=1))
+    assert "--processes" not in worker_argv(WorkerOptions())
+    argv = worker_argv(WorkerOptions(processes=3, master_port=6000))
     assert argv[argv.index("--processes") + 1] == "3" and argv[argv.index("--master-port") + 1] == "6000"
 
 
@@ -450,7 +448,7 @@ def _pool(rows: int, on_exhausted: str):
 
 
 def test_dealer_never_deals_a_row_twice_and_shares_the_last_rows():
-    from loadspec._pools import BatchedIndexSource, IndexDealer
+    from loadspec.engine.pools import BatchedIndexSource, IndexDealer
 
     dealer = IndexDealer(_pool(50, "stop_test"))
     workers = [BatchedIndexSource(lambda n: dealer.deal(n, sharers=3)) for _ in range(3)]
@@ -496,8 +494,8 @@ class _FakeWorkerRunner:
 
 
 def _two_pool_test(tmp_path: Path):
-    from loadspec._compiler import compile_spec
-    from loadspec._loader import load_spec_text
+    from loadspec.engine.compiler import compile_spec
+    from loadspec.sources.loader import load_spec_text
 
     (tmp_path / "items.csv").write_text("id\n" + "".join(f"r{i}\n" for i in range(10)))
     text = yaml.safe_dump({
@@ -510,7 +508,7 @@ def _two_pool_test(tmp_path: Path):
 
 
 def test_a_worker_takes_dealt_rows_and_keeps_random_picks_local(tmp_path):
-    from loadspec._distributed import attach_worker
+    from loadspec.engine.distributed import attach_worker
 
     test = _two_pool_test(tmp_path)
     items, picks = test.cursors
@@ -525,7 +523,7 @@ def test_a_worker_takes_dealt_rows_and_keeps_random_picks_local(tmp_path):
 def test_a_master_that_sends_no_rows_stops_the_test_saying_so(tmp_path, monkeypatch):
     from locust.exception import StopTest
 
-    from loadspec import _distributed
+    from loadspec.engine import distributed as _distributed
 
     monkeypatch.setattr(_distributed, "ROW_TIMEOUT", 0.2)
     test = _two_pool_test(tmp_path)
@@ -578,7 +576,7 @@ def test_export_inlines_every_file_the_spec_names(tmp_path):
         "user = ns['shop']\n"
         "upload = user.scenario_steps[0]\n"
         "print(json.dumps({'rows': user.test.spec.data['users'].rows,\n"
-        "                  'logo': list(upload.files['logo'][1])}))\n"
+        "                  'logo': list(upload.fixed_kwargs['files']['logo'][1])}))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
                             cwd=tmp_path / "shared")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from loadspec._demo_server import DemoServer
-from loadspec._envfile import EnvFileError, merged_environment, parse_env_text
+from loadspec.demo.server import DemoServer
+from loadspec.sources.envfile import EnvFileError, merged_environment, parse_env_text
 
 
 @pytest.fixture(scope="module")

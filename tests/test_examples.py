@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loadspec._demo_server import DemoServer
+from loadspec.demo.server import DemoServer
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.yaml"))
 

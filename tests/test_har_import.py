@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 import yaml
 
-from loadspec._har import HarOptions, clean_headers, import_har, templated_path
-from loadspec._loader import load_spec, load_spec_text
-from loadspec._units import parse_duration
-from loadspec._yamlwriter import duration, scalar, write_yaml
 from loadspec.cli import main
+from loadspec.lang.units import parse_duration
 from loadspec.model import GroupStep, LoopStep, RequestStep, Spec, Step
+from loadspec.sources.har.importer import HarOptions, clean_headers, import_har, templated_path
+from loadspec.sources.loader import load_spec, load_spec_text
+from loadspec.writers.yaml import duration, scalar, write_yaml
 
 RECORDINGS = Path(__file__).parent / "harapp" / "recordings"
 EXAMPLES = Path(__file__).parent.parent / "examples"

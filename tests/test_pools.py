@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loadspec._pools import PoolCursor, PoolExhausted
+from loadspec.engine.pools import PoolCursor, PoolExhausted
 from loadspec.model import DataPool
 
 

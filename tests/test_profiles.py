@@ -16,11 +16,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from loadspec._demo_server import DemoServer
-from loadspec._errors import UsageError
-from loadspec._profiles import PROFILES, StressWatch, profile_plan
-from loadspec._runner import StagesShape
-from loadspec.model import Load, Stage, Threshold
+from loadspec.demo.server import DemoServer
+from loadspec.engine.runner import StagesShape
+from loadspec.errors import UsageError
+from loadspec.lang.units import threshold_from_text
+from loadspec.model import Load, Stage
+from loadspec.results.profiles import PROFILES, StressWatch, profile_plan
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,7 @@ def test_stages_shape_moves_to_each_stage_in_turn() -> None:
 def test_stress_watch_judges_each_step_on_its_own_requests() -> None:
     from locust.stats import RequestStats
 
-    rule = Threshold.from_text("requests < 15")
+    rule = threshold_from_text("requests < 15")
     stats = RequestStats()
     env = SimpleNamespace(stats=stats)
     watch = StressWatch([Stage(2.0, 1, 10.0), Stage(2.0, 2, 10.0)], [rule])

@@ -12,9 +12,9 @@ from typing import Any
 import jmespath
 import pytest
 
-from loadspec._jmespath import CompiledJmespath, LengthLookup, PathLookup, compile_jmespath
-from loadspec._queries import ResponseView, compile_capture, compile_check, short_value
-from loadspec._templates import EnvLookup
+from loadspec.lang.checks import ResponseView, compile_capture, compile_check, short_value
+from loadspec.lang.jmespath import CompiledJmespath, LengthLookup, PathLookup, compile_jmespath
+from loadspec.lang.templates import EnvLookup
 from loadspec.model import Assertion, Capture, Predicate, Query
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from loadspec._demo_server import DemoServer
+from loadspec.demo.server import DemoServer
 
 SPEC = """\
 version: 1

@@ -19,9 +19,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from loadspec._demo_server import DemoServer
-from loadspec._results import RunResults, StepResult
-from loadspec._thresholds import (
+from loadspec.demo.server import DemoServer
+from loadspec.lang.units import threshold_from_text
+from loadspec.model import Threshold
+from loadspec.results.stats import RunResults, StepResult
+from loadspec.results.thresholds import (
     EXIT_ABORTED,
     EXIT_PASSED,
     EXIT_REQUESTS_FAILED,
@@ -31,7 +33,6 @@ from loadspec._thresholds import (
     final_checks,
     judge,
 )
-from loadspec.model import Threshold
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def loadspec(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str
 
 
 def threshold(text: str, step: str | None = None, **options: object) -> Threshold:
-    return Threshold.from_text(text, step=step, **options)
+    return threshold_from_text(text, step=step, **options)
 
 
 def row(name: str, requests: int, failures: int = 0, ms: float = 100.0, rps: float = 10.0) -> StepResult:

@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from loadspec._demo_server import DemoServer
+from loadspec.demo.server import DemoServer
 
 SPEC = """\
 version: 1

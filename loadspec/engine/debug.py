@@ -1,0 +1,83 @@
+"""`loadspec debug`: one user per scenario runs one iteration, and every request is shown.
+
+For each request: method, URL, status and time, the request headers and body, each assertion's
+result, the values captured, and the first part of the response body on failure. It runs the same
+compiled users as a load test (no separate code path), with a tracer attached.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from locust.env import Environment
+from locust.exception import StopTest, StopUser
+
+from ..results.runlog import GROUP_METHOD
+from .compiler import CompiledTest
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def run_debug(test: CompiledTest, out: IO[str]) -> int:
+    """Run each scenario once with one user; return 0 when every request passed, else 1."""
+    failed = 0
+
+    def on_request(request_type: str, name: str, response_time: float, exception: Any = None, **_: Any) -> None:
+        nonlocal failed
+        if exception is not None:
+            failed += 1
+            if request_type == GROUP_METHOD:
+                out.write(f"  group {name}: FAILED ({response_time:.0f}ms)\n")
+            elif not isinstance(exception, Exception) or "assert" not in str(exception):
+                out.write(f"  ✗ {request_type} {name}: {exception}\n")
+        elif request_type == GROUP_METHOD:
+            out.write(f"  group {name}: ok ({response_time:.0f}ms)\n")
+
+    seen: dict[str, Any] = {}
+    for user_class in test.user_classes:
+        seen.clear()
+        env = Environment(user_classes=[user_class], host=test.host, catch_exceptions=False)
+        env.events.request.add_listener(on_request)
+        out.write(f"scenario {user_class.scenario_name} ({user_class.__name__})\n")
+
+        def trace(event: str, data: dict[str, Any]) -> None:
+            if event != "response":
+                out.write(f"  ✗ {data['step']}: {data.get('url')} — {data.get('error')}\n")
+                return
+            mark = "✓" if data["failure"] is None else "✗"
+            out.write(f"  {mark} {data['step']}: {data['method']} {data['url']} -> {data['status']} "
+                      f"({data['ms']:.0f}ms)\n")
+            for key, value in data["request_headers"].items():
+                out.write(f"      > {key}: {_short(value, 120)}\n")
+            if data["request_body"] is not None:
+                out.write(f"      > body: {_short(data['request_body'])}\n")
+            for label, problem in data["checks"]:
+                out.write(f"      {'✓' if problem is None else '✗'} {label}"
+                          f"{'' if problem is None else '  → ' + problem.split(': ', 1)[-1]}\n")
+            for key, value in data["variables"].items():
+                if key not in ("iteration", "user_id") and seen.get(key, object()) != value:
+                    out.write(f"      = {key}: {_short(value, 120)}\n")
+            seen.clear()
+            seen.update(data["variables"])
+            if data["failure"] is not None:
+                out.write(f"      failure: {data['failure']}\n      < body: {_short(data['body'], 300)}\n")
+
+        user_class.tracer = staticmethod(trace)
+        user = user_class(env)
+        try:
+            user.on_start()
+            seen.update(user.variables)
+            user.run_iteration()
+        except (StopUser, StopTest) as exc:
+            out.write(f"  user stopped: {exc or 'stop_user'}\n")
+        finally:
+            user_class.tracer = None
+    out.write(f"\n{'all requests passed' if not failed else f'{failed} request(s) failed'}\n")
+    return 0 if not failed else 1
+
+
+__all__ = ["run_debug"]

@@ -1,0 +1,287 @@
+"""The per-request hot path: run compiled steps for one user, one iteration at a time.
+
+Plain Python over objects the compiler prepared (`compiler.py`): render the few dynamic parts, send,
+read, check, record. No YAML, no schema, no parsing here; a surprise in a check or in building a
+request fails the step, never the user.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import gevent
+from locust.contrib.fasthttp import FastHttpSession
+from locust.exception import StopTest, StopUser
+
+from ..lang.checks import ResponseView
+from ..lang.templates import CompiledValue, RenderError
+from ..results.runlog import GROUP_METHOD, FailureExample, RunLog
+from .pools import PoolExhausted
+
+CONTINUE, STOP_ITERATION, STOP_USER = 0, 1, 2
+ON_FAIL = {"continue": CONTINUE, "stop_iteration": STOP_ITERATION, "stop_user": STOP_USER}
+DEFAULT_TIMEOUT = 60.0
+
+Tracer = Callable[[str, dict[str, Any]], None]
+
+
+class CompiledRequest:
+    """One request step, ready to run: `run(user, variables)` returns CONTINUE/STOP_*. Built by
+    `compiler.compile_request`, which sets every attribute once."""
+
+    name: str
+    method: str
+    url_static: Any
+    url_render: Callable[[dict[str, Any]], Any] | None
+    fixed_kwargs: dict[str, Any]
+    dynamic_kwargs: list[tuple[str, Callable[[dict[str, Any]], Any]]]
+    session_key: tuple[Any, ...]
+    think: tuple[float, float] | None
+    checks: list[Callable[[ResponseView, dict[str, Any]], str | None]]
+    checks_status: bool
+    check_labels: list[str]
+    captures: list[Callable[[ResponseView, dict[str, Any]], str | None]]
+    when: Callable[[dict[str, Any]], bool] | None
+    probability: float | None
+    fail_outcome: int
+
+    def request_kwargs(self, variables: dict[str, Any]) -> dict[str, Any]:
+        kwargs = self.fixed_kwargs.copy()
+        for key, render in self.dynamic_kwargs:
+            kwargs[key] = query_params(render(variables)) if key == "params" else render(variables)
+        return kwargs
+
+    def run(self, user: LoadspecUser, variables: dict[str, Any]) -> int:
+        if self.when is not None and not self.when(variables):
+            return CONTINUE
+        if self.probability is not None and random.random() >= self.probability:
+            return CONTINUE
+        try:
+            url = self.url_static if self.url_render is None else self.url_render(variables)
+            kwargs = self.request_kwargs(variables)
+        except RenderError as exc:
+            user.report_unsent(self, f"{self.name}: {exc}")
+            user.failures += 1
+            return self.fail_outcome
+        session = user.session_for(self.session_key)
+        with session.request(self.method, str(url), **kwargs) as response:
+            if not response.status_code:
+                ok = False  # transport error: Locust reports the connection error itself
+                if user.tracer:
+                    user.tracer("error", {"step": self.name, "url": url, "error": repr(response.error)})
+            else:
+                view = ResponseView(response, response.request_meta["response_time"])
+                try:
+                    message = self.evaluate(view, variables, user.run_log)
+                except Exception as exc:  # noqa: BLE001 - a surprise in a check fails the step, never the user
+                    message = f"{self.name}: could not check the response ({type(exc).__name__})"
+                ok = message is None
+                if ok:
+                    response.success()
+                else:
+                    response.failure(message)
+                    user.run_log.record(FailureExample(
+                        self.name, self.method, str(url), view.status, message,  # type: ignore[arg-type]
+                        view.text[:300]))
+                if user.tracer:
+                    user.tracer("response", {
+                        "step": self.name, "method": self.method, "url": url, "status": view.status,
+                        "ms": view.duration_ms, "failure": message, "variables": dict(variables),
+                        "request_headers": kwargs.get("headers") or {},
+                        "request_body": kwargs.get("json", kwargs.get("data")),
+                        "checks": [(label, check(view, variables))
+                                   for label, check in zip(self.check_labels, self.checks, strict=True)],
+                        "body": view.text[:500],
+                    })
+        if not ok:
+            user.failures += 1
+        if self.think is not None:
+            low, high = self.think
+            gevent.sleep(low if low == high else random.uniform(low, high))
+        return CONTINUE if ok else self.fail_outcome
+
+    def evaluate(self, view: ResponseView, variables: dict[str, Any], log: RunLog) -> str | None:
+        """Captures first (assertions may test them), then assertions; the first assertion failure
+        is the step's message, else the first capture failure."""
+        if not self.checks_status and view.status >= 400:
+            return f"{self.name}: HTTP {view.status}"
+        capture_problem = None
+        for store in self.captures:
+            problem = store(view, variables)
+            if problem is not None and capture_problem is None:
+                capture_problem = problem
+        if self.checks:
+            counts = log.assertions_by_step.get(self.name)
+            if counts is None:
+                counts = log.assertions_by_step[self.name] = [0, 0]
+            for check in self.checks:
+                log.assertions_checked += 1
+                counts[0] += 1
+                message = check(view, variables)
+                if message is not None:
+                    log.assertions_failed += 1
+                    counts[1] += 1
+                    return message
+        return capture_problem
+
+
+def query_params(values: dict[str, Any]) -> dict[str, Any]:
+    """Query parameters as text: booleans read true/false, as in a URL."""
+    return {key: ("true" if value else "false") if isinstance(value, bool) else value
+            for key, value in values.items()}
+
+
+class CompiledGroup:
+    """A group: its steps, timed together as one extra statistics entry."""
+
+    def __init__(self, name: str, body: list[Runnable]):
+        self.name = name
+        self.body = body
+
+    def run(self, user: LoadspecUser, variables: dict[str, Any]) -> int:
+        failures_before = user.failures
+        start = time.perf_counter()
+        outcome = run_steps(self.body, user, variables)
+        elapsed = (time.perf_counter() - start) * 1000.0
+        failed = user.failures > failures_before or outcome != CONTINUE
+        user.environment.events.request.fire(
+            request_type=GROUP_METHOD, name=self.name, response_time=elapsed, response_length=0,
+            exception=GroupFailed(f"{self.name}: a step of the group failed") if failed else None,
+            context={}, url=None, response=None,
+        )
+        return outcome
+
+
+class GroupFailed(Exception):
+    """Marks a group's statistics entry failed when one of its steps failed."""
+
+
+class CompiledLoop:
+    """A loop: `count` times, or once per item of a list rendered from a template."""
+
+    def __init__(self, body: list[Runnable], *, count: int | None, over: CompiledValue | None, as_name: str):
+        self.body = body
+        self.count = count
+        self.over = over
+        self.as_name = as_name
+
+    def run(self, user: LoadspecUser, variables: dict[str, Any]) -> int:
+        if self.over is None:
+            for _ in range(self.count or 0):
+                outcome = run_steps(self.body, user, variables)
+                if outcome != CONTINUE:
+                    return outcome
+            return CONTINUE
+        try:
+            items = self.over.get(variables)
+        except RenderError:
+            items = None
+        for item in items if isinstance(items, list) else ([] if items is None else [items]):
+            variables[self.as_name] = item
+            outcome = run_steps(self.body, user, variables)
+            if outcome != CONTINUE:
+                return outcome
+        return CONTINUE
+
+
+Runnable = CompiledRequest | CompiledGroup | CompiledLoop
+
+
+def run_steps(steps: list[Runnable], user: LoadspecUser, variables: dict[str, Any]) -> int:
+    """Run steps in order; stop at the first that asks to stop."""
+    for step in steps:
+        outcome = step.run(user, variables)
+        if outcome != CONTINUE:
+            return outcome
+    return CONTINUE
+
+
+class LoadspecUser:
+    """Behaviour shared by every compiled user class (mixed into FastHttpUser or HttpUser)."""
+
+    test: Any  # the CompiledTest this user class belongs to
+    scenario_setup: list[Runnable] = []
+    scenario_steps: list[Runnable] = []
+    iterations: int | None = None
+    tracer: Tracer | None = None
+    environment: Any
+    client: Any
+
+    def on_start(self) -> None:
+        self.user_id = next(self.test.user_ids)
+        self.iteration = 0
+        self.failures = 0
+        self.setup_done = not self.scenario_setup
+        self.run_log = self.test.run_log
+        self.sessions: dict[Any, Any] = {}
+        variables: dict[str, Any] = {"user_id": self.user_id, "iteration": 0}
+        for name, value in self.test.variables:
+            variables[name] = value.get(variables)
+        self.variables = variables
+        self.take_rows("user")
+
+    def take_rows(self, scope: str) -> None:
+        for cursor in self.test.cursors:
+            if cursor.pool.scope == scope:
+                try:
+                    self.variables[cursor.pool.name] = cursor.next_row()
+                except PoolExhausted as exc:
+                    if exc.pool.on_exhausted == "stop_test":
+                        self.test.run_log.stop_reason = str(exc)
+                        raise StopTest(str(exc)) from None
+                    raise StopUser() from None
+
+    def session_for(self, key: tuple[Any, ...]) -> Any:
+        if self.client_kind == "requests" or key == self.default_session_key:
+            return self.client
+        session = self.sessions.get(key)
+        if session is None:
+            timeout, verify = key
+            session = FastHttpSession(
+                base_url=self.host, request_event=self.environment.events.request, user=self,
+                insecure=not verify, network_timeout=timeout or DEFAULT_TIMEOUT,
+                connection_timeout=timeout or DEFAULT_TIMEOUT, max_retries=0,
+            )
+            session.cookiejar = self.client.cookiejar
+            session.client.cookiejar = self.client.cookiejar
+            self.sessions[key] = session
+        return session
+
+    def report_unsent(self, step: CompiledRequest, message: str) -> None:
+        """A request that could not even be built (a variable missing): count it as failed."""
+        self.environment.events.request.fire(
+            request_type=step.method, name=step.name, response_time=0.0, response_length=0,
+            exception=RenderError(message), context={}, url=None, response=None,
+        )
+        self.run_log.record(FailureExample(step.name, step.method, "", 0, message, ""))
+
+    def run_iteration(self) -> None:
+        if self.iterations is not None and self.iteration >= self.iterations:
+            raise StopUser()
+        self.iteration += 1
+        variables = self.variables
+        variables["iteration"] = self.iteration
+        if not self.setup_done:
+            outcome = run_steps(self.scenario_setup, self, variables)
+            if outcome == STOP_USER:
+                raise StopUser()
+            if outcome != CONTINUE:
+                return  # setup failed: try it again next iteration
+            self.setup_done = True
+        self.take_rows("iteration")
+        if run_steps(self.scenario_steps, self, variables) == STOP_USER:
+            raise StopUser()
+
+
+
+
+def iteration_task(user: LoadspecUser) -> None:
+    """The one task of every compiled user class: one iteration of its scenario."""
+    user.run_iteration()
+
+
+__all__ = ["CONTINUE", "DEFAULT_TIMEOUT", "ON_FAIL", "STOP_ITERATION", "STOP_USER", "CompiledGroup", "CompiledLoop",
+           "CompiledRequest", "LoadspecUser", "Runnable", "Tracer", "iteration_task", "query_params", "run_steps"]

@@ -1,0 +1,122 @@
+"""Pick the importer for an input file and return a checked Spec: the one `load_source` dispatch.
+
+`IMPORTERS` is the registry of input kinds, tried in order; each recognises its files by content
+(and name) and builds a Spec. Every Spec that is not read from YAML passes the one validation gate
+(`gate.check_imported`). This module dispatches; it never parses itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..lang.text import plural
+from ..model import Spec, iter_request_steps
+from .gate import check_imported
+from .loader import load_spec
+
+#: How many bytes of a file an importer sees to recognise it.
+HEAD_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One kind of input: how to recognise a file of it and how to turn the file into a Spec.
+
+    `load(path, options)` gets this kind's options object (or None for its defaults) and returns
+    the Spec with a one-paragraph summary of what became what (printed to stderr by `run`)."""
+
+    name: str
+    recognise: Callable[[Path, bytes], bool]
+    load: Callable[[Path, Any], tuple[Spec, str]]
+    description: str = ""
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(HEAD_BYTES).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return b""
+
+
+def is_har(path: str | Path) -> bool:
+    """True for a HAR recording: a `.har` file, or a `.json` file holding a HAR `log` object
+    (some tools save recordings that way)."""
+    file = Path(path)
+    suffix = file.suffix.lower()
+    if suffix == ".har":
+        return True
+    if suffix != ".json" or not file.is_file():
+        return False
+    head = _head(file)
+    return head.startswith(b"{") and b'"log"' in head
+
+
+def _import_har(path: Path, options: Any) -> tuple[Spec, str]:
+    from .har.importer import import_har
+
+    result = import_har([path], options)
+    result.spec.recorded_secrets = dict(result.secrets)
+    return result.spec, result.report.render(brief=True)
+
+
+#: Input kinds other than YAML, tried in order; a file none of them recognises is read as YAML.
+IMPORTERS: list[Importer] = [
+    Importer("har", lambda path, head: is_har(path), _import_har, "a HAR recording"),
+]
+
+
+def importer_for(path: str | Path) -> Importer | None:
+    """The importer that recognises `path`, or None for a YAML spec."""
+    file = Path(path)
+    head = _head(file) if file.is_file() else b""
+    return next((importer for importer in IMPORTERS if importer.recognise(file, head)), None)
+
+
+def load_source(
+    path: str | Path,
+    *,
+    environment: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    har_options: Any = None,
+    import_options: Mapping[str, Any] | None = None,
+) -> Spec:
+    """Load a YAML spec, or import any other known input (a HAR recording, ...), into a checked Spec.
+
+    `import_options` maps an importer's name to its options (`har_options` is the same as
+    `import_options={"har": ...}`)."""
+    importer = importer_for(path)
+    if importer is None:
+        return load_spec(path, environment=environment, variables=variables)
+    if environment:
+        raise UsageError(f"-e/--environment: {importer.description or importer.name} has no environments; "
+                         "convert it to YAML (loadspec convert) and add an environments: section")
+    options = dict(import_options or {})
+    if har_options is not None:
+        options.setdefault("har", har_options)
+    spec, summary = importer.load(Path(path), options.get(importer.name))
+    if variables:
+        spec.variables.update(variables)
+    if summary:
+        sys.stderr.write(summary + "\n")
+    return check_imported(spec, path)
+
+
+def with_recorded_secrets(spec: Spec, env: Mapping[str, str]) -> dict[str, str]:
+    """`env` plus the credentials recorded in the file `spec` was imported from; real variables win."""
+    return {**spec.recorded_secrets, **env}
+
+
+def describe(spec: Spec) -> str:
+    """A one-line summary: scenarios, steps, data pools."""
+    steps = sum(len(iter_request_steps(s.setup + s.steps)) for s in spec.scenarios)
+    return f"{plural(len(spec.scenarios), 'scenario')}, {plural(steps, 'step')}, {plural(len(spec.data), 'data pool')}"
+
+
+__all__ = ["HEAD_BYTES", "IMPORTERS", "Importer", "describe", "importer_for", "is_har", "load_source",
+           "with_recorded_secrets"]

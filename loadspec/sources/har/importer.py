@@ -1,0 +1,1030 @@
+"""Import browser HAR recordings into the Spec model: one weighted scenario per recording.
+
+Its one job is HAR → `Spec`: read each file tolerantly (haralyzer where it works, the raw entry dicts
+where it loses information: repeated Set-Cookie headers, base64 bodies, missing optional fields),
+drop what a load test must not replay (static assets, other hosts, CORS preflights, cache hits,
+aborted, websocket and data: entries; every drop counted by reason), clean the headers, replay
+redirects as redirects (the step asserts the 3xx, the next recorded request is the next step), infer
+think time from the gaps, name steps by their templated path and assert the recorded status.
+Finding dynamic values and credentials is `_correlate`'s job, writing YAML is `_yamlwriter`'s. It
+reads the files it is given and nothing else, never sends a request and never imports the engine.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urljoin, urlsplit
+
+from haralyzer import HarEntry, HarParser
+
+from ...errors import HarError, InputFileError, UsageError
+from ...lang.text import format_duration as duration
+from ...lang.text import unique_name
+from ...model import (
+    HTTP_METHODS,
+    Assertion,
+    Body,
+    Defaults,
+    Predicate,
+    Query,
+    RequestStep,
+    Scenario,
+    Spec,
+    ThinkTime,
+)
+from .correlate import (
+    Correlation,
+    Correlator,
+    DraftRequest,
+    RecordedResponse,
+    Secret,
+    SecretRegistry,
+    is_secret_key,
+    looks_dynamic,
+    sanitized_warning,
+    set_cookies,
+    token_fields,
+)
+
+MB = 1024 * 1024
+DEFAULT_MAX_BYTES = 512 * MB
+
+# --- options and results ------------------------------------------------------------------------
+
+
+@dataclass
+class HarOptions:
+    """How to import: filters, correlation, think-time inference and the size guard."""
+
+    include_hosts: Sequence[str] = ()
+    exclude_urls: Sequence[str] = ()
+    correlate: bool = True
+    think_time_threshold: float = 0.5  # seconds; shorter gaps are the browser, not the user
+    max_think_time: float = 10.0  # seconds; longer gaps are capped (0 = no think time at all)
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass
+class FileReport:
+    """What happened to one recording."""
+
+    path: str
+    creator: str = ""
+    entries: int = 0
+    steps: int = 0
+    main_host: str = ""
+    redirects: list[str] = field(default_factory=list)
+    dropped: Counter[str] = field(default_factory=Counter)
+    other_hosts: Counter[str] = field(default_factory=Counter)
+    pauses: list[float] = field(default_factory=list)
+    correlations: list[tuple[str, str, list[str]]] = field(default_factory=list)  # var, source, uses
+    warnings: list[str] = field(default_factory=list)
+    sanitized: str | None = None
+
+
+@dataclass
+class ImportReport:
+    """The conversion summary of one import (one or several files)."""
+
+    files: list[FileReport]
+    secrets: list[Secret]
+    options: HarOptions
+
+    def header_notes(self) -> list[str]:
+        """A few lines for the header comment of the converted YAML."""
+        notes = []
+        for report in self.files:
+            dropped = sum(report.dropped.values())
+            reasons = ", ".join(f"{n} {r.split(' (')[0]}" for r, n in report.dropped.most_common(4))
+            notes.append(f"{Path(report.path).name}: {report.entries} entries → {report.steps} steps"
+                         + (f"; dropped {dropped} ({reasons})" if dropped else "")
+                         + (f"; {len(report.redirects)} redirects asserted" if report.redirects else "")
+                         + (f"; {len(report.correlations)} values correlated" if report.correlations else ""))
+            if report.sanitized:
+                notes.append("WARNING: sanitized export (no Cookie/Set-Cookie/Authorization): steps that need a "
+                             "bearer token or API key will fail; see the conversion summary.")
+        return notes
+
+    def render(self, *, brief: bool = False) -> str:
+        """The summary a user reads after `convert` (or, brief, before `run`)."""
+        out: list[str] = []
+        for report in self.files:
+            dropped = sum(report.dropped.values())
+            out.append(f"{report.path} ({report.creator or 'unknown recorder'}): {report.entries} entries → "
+                       f"{report.steps} step{'s' if report.steps != 1 else ''} on {report.main_host}"
+                       + (f", {dropped} dropped" if dropped else ""))
+            if not brief:
+                for reason, count in report.dropped.most_common():
+                    line = f"    dropped {count:>4}  {reason}"
+                    if reason == "other host" and report.other_hosts:
+                        hosts = ", ".join(f"{h} ×{n}" for h, n in report.other_hosts.most_common(5))
+                        more = len(report.other_hosts) - 5
+                        line += f" ({hosts}{f', {more} more' if more > 0 else ''}; keep one with --include-host)"
+                    out.append(line)
+                if report.redirects:
+                    out.append(f"  redirects replayed as redirects (the step asserts the 3xx, the next step "
+                               f"follows it): {len(report.redirects)}")
+                    chains = Counter(report.redirects)
+                    out.extend(f"    {chain}" + (f" (×{n})" if n > 1 else "") for chain, n in list(chains.items())[:10])
+                if report.pauses:
+                    total = sum(report.pauses)
+                    out.append(f"  think time: {len(report.pauses)} pause{'s' if len(report.pauses) != 1 else ''}, "
+                               f"{total:.1f}s in all (gaps ≥ {duration(self.options.think_time_threshold)}, "
+                               f"capped at {duration(self.options.max_think_time)})")
+                if not self.options.correlate:
+                    out.append("  correlation: off (--no-correlate): dynamic values are replayed as recorded")
+                elif report.correlations:
+                    groups: dict[tuple[str, str], list[list[str]]] = {}
+                    for variable, source, uses in report.correlations:
+                        groups.setdefault((variable, source), []).append(uses)
+                    out.append(f"  correlations ({len(report.correlations)} capture"
+                               f"{'s' if len(report.correlations) != 1 else ''}):")
+                    width = max(len(v) for v, _ in groups)
+                    for (variable, source), use_lists in groups.items():
+                        uses = list(dict.fromkeys(u for lst in use_lists for u in lst))
+                        shown = "; ".join(uses[:3]) + (f"; +{len(uses) - 3} more" if len(uses) > 3 else "")
+                        times = f" (×{len(use_lists)}, re-captured each time)" if len(use_lists) > 1 else ""
+                        out.append(f"    {variable:<{width}}  from {source}{times}  →  {shown}")
+                else:
+                    out.append("  correlations: none found")
+            if report.sanitized:
+                out.append("  warning: " + report.sanitized.replace("\n", "\n  "))
+            for warning in report.warnings[: 3 if brief else 12]:
+                out.append(f"  warning: {warning}")
+            hidden = len(report.warnings) - (3 if brief else 12)
+            if hidden > 0:
+                out.append(f"  ... and {hidden} more warning{'s' if hidden != 1 else ''}")
+        if self.secrets:
+            out.append("credentials of the recording are not written into the spec; they are read from "
+                       "environment variables:")
+            width = max(len(s.env) for s in self.secrets)
+            for secret in self.secrets:
+                out.append(f"    {secret.env:<{width}}  {', '.join(secret.where[:3])}")
+        return "\n".join(out)
+
+
+@dataclass
+class HarImport:
+    """The result of an import: the Spec and the summary (which lists the recorded credentials)."""
+
+    spec: Spec
+    report: ImportReport
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        """The recorded credentials: env variable name → recorded value."""
+        return {secret.env: secret.value for secret in self.report.secrets}
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _size_text(size: float) -> str:
+    """`10485` → `10.2 KB`, `536870912` → `512 MB`."""
+    amount, unit = (size / MB, "MB") if size >= MB else (size / 1024, "KB")
+    return f"{amount:.1f}".removesuffix(".0") + f" {unit}"
+
+
+def _read_har(file: Path, max_bytes: int) -> HarParser:
+    """Read and check a HAR file into haralyzer's parser (its `har_data` is the `log`)."""
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError:
+        raise InputFileError(f"{file}: no such file") from None
+    except OSError as exc:
+        raise InputFileError(f"{file}: cannot read: {exc.strerror}") from None
+    if file.is_dir():
+        raise InputFileError(f"{file}: is a folder, not a HAR file")
+    if size > max_bytes:
+        raise HarError(
+            f"{file}: {_size_text(size)} is more than the {_size_text(max_bytes)} loadspec reads from one HAR "
+            "file. Such files are mostly response bodies of images and videos: record a shorter session, "
+            "or filter the DevTools request list (Fetch/XHR and Doc) before you export, or raise the limit "
+            "with --max-har-size MB if this machine has the memory (about 5× the file size).")
+    if size == 0:
+        raise HarError(f"{file}: the file is empty (0 bytes): the export did not finish; save it again from DevTools")
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{file}: cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise HarError(f"{file}: not a HAR file: not UTF-8 text (byte {exc.start}); HAR files are JSON "
+                       "saved by the browser's DevTools (Network tab, 'Save all as HAR')") from None
+    del raw
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HarError(_json_problem(file, text, exc)) from None
+    try:
+        parser = HarParser(data)  # haralyzer: checks it is a mapping with a log
+    except ValueError:
+        raise HarError(f"{file}: not a HAR file: the JSON is a {type(data).__name__}, not an object with a "
+                       "\"log\"") from None
+    except KeyError:
+        keys = ", ".join(list(data)[:5]) or "nothing"
+        raise HarError(f"{file}: not a HAR file: the JSON has no \"log\" object (it has {keys})") from None
+    log = parser.har_data
+    if not isinstance(log, dict):
+        raise HarError(f"{file}: not a HAR file: \"log\" is not an object")
+    version = str(log.get("version", "")).strip()
+    if version and not re.fullmatch(r"1(\.\d+)?", version):
+        raise HarError(f"{file}: HAR version {version} is not supported: loadspec reads HAR 1.1 and 1.2, "
+                       "which every browser writes")
+    entries = log.get("entries")
+    if entries is None:
+        raise HarError(f"{file}: not a HAR file: \"log\" has no \"entries\" list")
+    if not isinstance(entries, list):
+        raise HarError(f"{file}: not a HAR file: \"log.entries\" is a {type(entries).__name__}, not a list")
+    if not entries:
+        raise HarError(f"{file}: the recording is empty (no entries). Open DevTools (Network tab) before "
+                       "you start the session, then export it with 'Save all as HAR'")
+    return parser
+
+
+def _json_problem(file: Path, text: str, exc: json.JSONDecodeError) -> str:
+    start = text.lstrip()[:1]
+    if start not in ("{", "["):
+        shown = text.lstrip()[:30].replace("\n", " ")
+        return (f"{file}: not a HAR file: it is not JSON (it starts with {shown!r}). A HAR file is the JSON "
+                "the browser's DevTools saves with 'Save all as HAR'")
+    if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
+        return (f"{file}: the file is cut off: the JSON stops in the middle at line {exc.lineno} "
+                f"(after {_size_text(len(text.encode('utf-8')))}). The export or the copy did not finish; "
+                "save the HAR again")
+    return f"{file}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+
+
+# --- normalising entries -----------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """One HAR entry with the fields the importer needs, read tolerantly."""
+
+    position: int
+    raw: dict[str, Any]
+    method: str
+    url: str
+    parts: SplitResult
+    start: float  # seconds since the epoch; an entry without a readable time has the one before it
+    elapsed: float
+    status: int
+    resource_type: str
+    mime: str
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    reason: str | None = None  # why it is dropped; None = kept
+    page: str = ""  # path of the latest document the browser had navigated to
+
+
+def _pairs(value: Any) -> list[tuple[str, str]]:
+    """HAR name/value pairs (headers, cookies, params), skipping malformed items."""
+    if not isinstance(value, list):
+        return []
+    return [(item["name"], "" if item.get("value") is None else str(item["value"])) for item in value
+            if isinstance(item, dict) and isinstance(item.get("name"), str)]
+
+
+def _timestamp(raw: dict[str, Any]) -> float | None:
+    text = raw.get("startedDateTime")
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = HarEntry(raw).startTime  # haralyzer (dateutil) copes with the odder formats
+            if moment is None:
+                return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    except (ValueError, OverflowError, TypeError):  # dateutil overflows on "99999999999999999999"
+        return None
+
+
+def _normalise(log: dict[str, Any], report: FileReport) -> list[_Entry]:
+    entries: list[_Entry] = []
+    stamps: list[float | None] = []
+    for position, raw in enumerate(log["entries"]):
+        if not isinstance(raw, dict):
+            report.dropped["malformed entry"] += 1
+            report.warnings.append(f"entry #{position + 1} is not an object; skipped")
+            continue
+        request = raw.get("request")
+        method, url = (request.get("method"), request.get("url")) if isinstance(request, dict) else (None, None)
+        if not isinstance(method, str) or not isinstance(url, str) or not method or not url:
+            report.dropped["malformed entry"] += 1
+            report.warnings.append(f"entry #{position + 1} has no request method or URL; skipped")
+            continue
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # e.g. "http://[::1/x": Invalid IPv6 URL
+            report.dropped["malformed entry"] += 1
+            report.warnings.append(f"entry #{position + 1} has a request URL that cannot be read ({exc}); skipped")
+            continue
+        method = method.upper()
+        response = raw.get("response") if isinstance(raw.get("response"), dict) else {}
+        try:
+            status = int(response.get("status") or 0)
+        except (TypeError, ValueError, OverflowError):
+            status = 0
+        content = response.get("content") if isinstance(response.get("content"), dict) else {}
+        mime = str(content.get("mimeType") or "").split(";")[0].strip().lower()
+        elapsed = raw.get("time")
+        stamps.append(_timestamp(raw))
+        entries.append(_Entry(
+            position=position, raw=raw, method=method, url=url.split("#", 1)[0], parts=parts, start=0.0,
+            elapsed=float(elapsed) / 1000.0 if isinstance(elapsed, (int, float)) and elapsed > 0 else 0.0,
+            status=status, resource_type=str(raw.get("_resourceType") or "").lower(), mime=mime,
+            request_headers=_pairs(request.get("headers")), response_headers=_pairs(response.get("headers")),
+        ))
+    # an entry without a readable time keeps its place in the file: it gets the time of the entry
+    # before it (the first known time for the entries before any)
+    previous = next((stamp for stamp in stamps if stamp is not None), 0.0)
+    for entry, stamp in zip(entries, stamps, strict=True):
+        entry.start = previous = stamp if stamp is not None else previous
+    entries.sort(key=lambda e: (e.start, e.position))
+    return entries
+
+
+# --- filtering ----------------------------------------------------------------------------------
+
+_STATIC_TYPES = frozenset({"stylesheet", "image", "media", "font", "script", "texttrack", "manifest",
+                           "signed-exchange"})
+_BEACON_TYPES = frozenset({"ping", "csp-violation-report", "beacon"})
+_API_TYPES = frozenset({"xhr", "fetch", "document"})
+_STATIC_MIME_PREFIXES = ("image/", "font/", "audio/", "video/", "text/css", "text/javascript",
+                         "application/javascript", "application/x-javascript", "application/ecmascript",
+                         "application/font-", "application/x-font-", "application/vnd.ms-fontobject",
+                         "application/wasm", "application/manifest+json", "text/vtt")
+_STATIC_EXTENSIONS = (".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp",
+                      ".avif", ".bmp", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp4", ".webm", ".mp3",
+                      ".ogg", ".wav", ".m4a", ".m3u8", ".ts", ".vtt", ".webmanifest", ".wasm")
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_STATIC = "static asset (stylesheet, script, image, font, media)"
+_EXCLUDED = "excluded by --exclude-url"
+_FOLLOWABLE = (None, _STATIC, "other host", _EXCLUDED)
+
+
+def _is_static(entry: _Entry) -> bool:
+    if entry.resource_type in _STATIC_TYPES:
+        return True
+    if entry.resource_type in _API_TYPES:
+        return False
+    if entry.mime.startswith(_STATIC_MIME_PREFIXES):
+        return True
+    return entry.parts.path.lower().endswith(_STATIC_EXTENSIONS)
+
+
+def _main_host(entries: list[_Entry]) -> str:
+    web = [e for e in entries if e.parts.scheme in ("http", "https") and e.parts.netloc]
+    for entry in web:
+        if entry.resource_type == "document" and entry.status:
+            return entry.parts.netloc.lower()
+    for entry in web:
+        if entry.mime == "text/html" and entry.status and entry.method in ("GET", "POST"):
+            return entry.parts.netloc.lower()
+    hosts = Counter(e.parts.netloc.lower() for e in web if not _is_static(e))
+    if not hosts:
+        hosts = Counter(e.parts.netloc.lower() for e in web)
+    return hosts.most_common(1)[0][0] if hosts else ""
+
+
+def _host_matcher(main: str, includes: Sequence[str]) -> Callable[[str], bool]:
+    patterns = []
+    for item in includes:
+        item = item.strip().lower()
+        if "://" in item:
+            try:
+                item = urlsplit(item).netloc
+            except ValueError as exc:
+                raise UsageError(f"--include-host {item!r}: {exc}") from None
+        if item:
+            patterns.append(item.rstrip("/"))
+
+    def allowed(netloc: str) -> bool:
+        netloc = netloc.lower()
+        if netloc == main:
+            return True
+        hostname = netloc.rsplit(":", 1)[0] if not netloc.endswith("]") else netloc
+        return any(fnmatch.fnmatchcase(netloc, p) or fnmatch.fnmatchcase(hostname, p) for p in patterns)
+
+    return allowed
+
+
+def _filter(entries: list[_Entry], excludes: list[re.Pattern[str]], allowed: Callable[[str], bool]) -> None:
+    """Set `reason` on every entry that must not be replayed."""
+    for entry in entries:
+        raw, scheme = entry.raw, entry.parts.scheme.lower()
+        lowered = {name.lower(): value for name, value in entry.request_headers}
+        if scheme in ("ws", "wss") or entry.resource_type == "websocket" or (
+                lowered.get("upgrade", "").lower() == "websocket") or "_webSocketMessages" in raw:
+            entry.reason = "websocket"
+        elif scheme == "data":
+            entry.reason = "data: URL"
+        elif scheme not in ("http", "https"):
+            entry.reason = f"not HTTP ({scheme or 'no scheme'}:)"
+        elif entry.method == "CONNECT":
+            entry.reason = "CONNECT (proxy tunnel)"
+        elif raw.get("_fromCache"):
+            entry.reason = "cache hit (the server never saw it)"
+        elif entry.status == 0 or (isinstance(raw.get("response"), dict) and raw["response"].get("_error")):
+            entry.reason = "aborted or blocked (status 0)"
+        elif entry.resource_type == "preflight" or (
+                entry.method == "OPTIONS" and "access-control-request-method" in lowered):
+            entry.reason = "CORS preflight"
+        elif any(p.search(entry.url) for p in excludes):
+            entry.reason = _EXCLUDED
+        elif not allowed(entry.parts.netloc):
+            entry.reason = "other host"
+        elif entry.resource_type in _BEACON_TYPES:
+            entry.reason = "beacon, ping or CSP report"
+        elif entry.resource_type == "eventsource":
+            entry.reason = "server-sent event stream"
+        elif _is_static(entry):
+            entry.reason = _STATIC
+        elif entry.method.lower() not in HTTP_METHODS:
+            entry.reason = f"method {entry.method} (not supported by loadspec)"
+
+
+# --- redirect chains ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Exchange:
+    """A request as the user's browser made it (one entry; `chain` keeps room for more)."""
+
+    chain: list[_Entry]
+    allow_redirects: bool | None = None
+    status: Any = None
+    followed: bool = False  # a redirect whose next request was recorded (and is the next step)
+
+    @property
+    def first(self) -> _Entry:
+        return self.chain[0]
+
+    @property
+    def last(self) -> _Entry:
+        return self.chain[-1]
+
+
+def _location(entry: _Entry) -> str:
+    response = entry.raw.get("response") if isinstance(entry.raw.get("response"), dict) else {}
+    target = response.get("redirectURL")
+    if not target or not isinstance(target, str):
+        target = next((v for k, v in entry.response_headers if k.lower() == "location"), "")
+    if not target:
+        return ""
+    try:
+        return urljoin(entry.url, target).split("#", 1)[0]
+    except ValueError:  # a target such as "http://[::1/x" leads nowhere the replay can go
+        return ""
+
+
+def _collapse(entries: list[_Entry], report: FileReport, allowed: Callable[[str], bool]) -> list[_Exchange]:
+    """One exchange per kept entry. A redirect is replayed as a redirect: its step does not follow it
+    and asserts the recorded 3xx; the request the browser made next (when recorded) is its own step,
+    so a refused form that answers 200 instead of redirecting fails its step."""
+    exchanges: list[_Exchange] = []
+    for index, entry in enumerate(entries):
+        if entry.reason is not None:
+            continue
+        exchange = _Exchange([entry])
+        if entry.status in _REDIRECTS and _location(entry):
+            exchange.allow_redirects = False
+            exchange.status = entry.status
+            target = _location(entry)
+            method = "GET" if entry.status in (301, 302, 303) and entry.method != "HEAD" else entry.method
+            hop = next((later for later in range(index + 1, min(len(entries), index + 60))
+                        if entries[later].url == target and entries[later].method == method
+                        and entries[later].reason in _FOLLOWABLE), None)
+            followed = hop is not None and entries[hop].reason is None
+            report.redirects.append(f"{entry.method} {entry.parts.path or '/'} → {entry.status} "
+                                    f"{urlsplit(target).path or '/'}" + ("" if followed else " (not replayed)"))
+            exchange.followed = followed
+        else:
+            exchange.status = [200, 304] if entry.status == 304 else entry.status
+        exchanges.append(exchange)
+    return exchanges
+
+
+# --- request and response details ---------------------------------------------------------------
+
+_DROP_HEADERS = frozenset({
+    "cookie", "content-length", "host", "connection", "keep-alive", "proxy-connection", "transfer-encoding",
+    "upgrade", "te", "trailer", "accept-encoding", "referer", "origin", "upgrade-insecure-requests", "dnt",
+    "priority", "purpose", "sec-purpose", "x-client-data", "cache-control", "pragma", "if-none-match",
+    "if-modified-since", "sec-gpc", "x-requested-with-devtools",
+})
+_DROP_PREFIXES = (":", "sec-fetch-", "sec-ch-", "x-devtools-")
+
+
+def clean_headers(headers: list[tuple[str, str]]) -> list[list[str]]:
+    """Header hygiene: drop pseudo-headers, Cookie, Content-Length, Host and browser noise (any case)."""
+    kept: list[list[str]] = []
+    seen: set[str] = set()
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in seen or _dropped_header(lowered):
+            continue
+        seen.add(lowered)
+        kept.append([canonical_header(name), value])
+    return kept
+
+
+@lru_cache(maxsize=4096)
+def _dropped_header(lowered: str) -> bool:
+    return lowered in _DROP_HEADERS or lowered.startswith(_DROP_PREFIXES)
+
+
+@lru_cache(maxsize=4096)
+def canonical_header(name: str) -> str:
+    """`user-agent` → `User-Agent` (HTTP/2 exports write every name in lower case)."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
+def _decode_base64(text: str) -> str | None:
+    try:
+        return base64.b64decode(text, validate=False).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def response_text(raw: dict[str, Any]) -> str | None:
+    """The recorded response body as text (base64 decoded), or None if not saved or binary."""
+    response = raw.get("response") if isinstance(raw.get("response"), dict) else {}
+    content = response.get("content") if isinstance(response.get("content"), dict) else {}
+    text = content.get("text")
+    if not isinstance(text, str):
+        return None
+    if str(content.get("encoding") or "").lower() == "base64":
+        return _decode_base64(text)
+    return text
+
+
+def _request_body(raw: dict[str, Any], headers: list[tuple[str, str]]) -> tuple[str | None, Any, str | None]:
+    """(kind, value, note): kind json | form | raw, or None without a body."""
+    request = raw.get("request") if isinstance(raw.get("request"), dict) else {}
+    post = request.get("postData")
+    if not isinstance(post, dict):
+        return None, None, None
+    mime = str(post.get("mimeType") or next((v for k, v in headers if k.lower() == "content-type"), "")).lower()
+    text = post.get("text")
+    if isinstance(post.get("_textBase64"), str) and not isinstance(text, str):
+        text = _decode_base64(post["_textBase64"])
+        if text is None:
+            return None, None, "binary request body (base64) is not replayed"
+    elif isinstance(text, str) and str(post.get("encoding") or "").lower() == "base64":
+        text = _decode_base64(text)
+        if text is None:
+            return None, None, "binary request body (base64) is not replayed"
+    if not isinstance(text, str):
+        params = _pairs(post.get("params"))
+        if not params:
+            return None, None, None
+        text = urlencode(params)
+        mime = mime or "application/x-www-form-urlencoded"
+    if "json" in mime or ("x-www-form-urlencoded" not in mime and "multipart/" not in mime
+                          and text.lstrip()[:1] in ("{", "[")):
+        try:  # JSON is recognised by its content: fetch() sends a string body as text/plain
+            return "json", json.loads(text), None
+        except ValueError:
+            return "raw", text, None
+    if "x-www-form-urlencoded" in mime:
+        return "form", [list(pair) for pair in parse_qsl(text, keep_blank_values=True)], None
+    if "multipart/form-data" in mime:
+        return "raw", text, "multipart body replayed as recorded text (file parts may be incomplete)"
+    return "raw", text, None
+
+
+# --- step naming --------------------------------------------------------------------------------
+
+
+def templated_path(path: str, names: dict[int, str] | None = None) -> str:
+    """`/api/orders/ord_1f3a/submit` → `/api/orders/{id}/submit`; correlated segments use their variable."""
+    names = names or {}
+    segments = path.split("/")
+    out = []
+    for index, segment in enumerate(segments):
+        decoded = unquote(segment)
+        if index in names:
+            out.append("{" + names[index] + "}" if "{" not in names[index] else names[index])
+        elif decoded and (decoded.isdigit() or looks_dynamic(decoded) and any(c.isdigit() for c in decoded)):
+            out.append("{id}")
+        else:
+            out.append(segment)
+    return "/".join(out) or "/"
+
+
+def _step_label(entry: _Entry, main: str, names: dict[int, str] | None = None) -> str:
+    path = templated_path(entry.parts.path or "/", names)
+    where = path if entry.parts.netloc.lower() == main else f"{entry.parts.netloc}{path}"
+    return f"{entry.method} {where}"
+
+
+# --- the import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _FileResult:
+    scenario: Scenario
+    report: FileReport
+    base_url: str
+
+
+def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRegistry,
+                 excludes: list[re.Pattern[str]], scenario_name: str) -> _FileResult:
+    parser = _read_har(path, options.max_bytes)
+    log = parser.har_data
+    report = FileReport(path=str(path))
+    try:
+        creator = parser.creator
+        report.creator = f"{creator.get('name', '')} {creator.get('version', '')}".strip()
+    except (KeyError, AttributeError):
+        report.creator = ""
+    try:
+        browser = parser.browser  # Chrome writes no "browser": haralyzer raises KeyError then
+        if isinstance(browser, dict) and browser.get("name") and browser.get("name") not in report.creator:
+            report.creator += f", {browser.get('name')} {browser.get('version', '')}".rstrip()
+    except KeyError:
+        pass
+    version = str(log.get("version", "")).strip()
+    if not version:
+        report.warnings.append("no HAR version in the file; read as HAR 1.2")
+    elif version not in ("1.1", "1.2"):
+        report.warnings.append(f"HAR version {version}; read as HAR 1.2")
+    report.entries = len(log["entries"])
+    earlier_warnings = len(report.warnings)
+    entries = _normalise(log, report)
+    if not entries:
+        problems = [warning.removesuffix("; skipped") for warning in report.warnings[earlier_warnings:]]
+        more = len(problems) - 3
+        raise HarError(f"{path}: none of the {report.entries} entries can be read: " + "; ".join(problems[:3])
+                       + (f"; and {more} more" if more > 0 else ""))
+    _label_pages(entries)
+    main = _main_host(entries)
+    report.main_host = main
+    allowed = _host_matcher(main, options.include_hosts)
+    _filter(entries, excludes, allowed)
+    exchanges = _collapse(entries, report, allowed)
+    for entry in entries:
+        if entry.reason is not None and entry.reason != "redirect":
+            report.dropped[entry.reason] += 1
+            if entry.reason == "other host":
+                report.other_hosts[entry.parts.netloc.lower()] += 1
+    base_url = f"{next(e.parts.scheme for e in entries if e.parts.netloc.lower() == main)}://{main}" if main else ""
+
+    drafts: list[DraftRequest] = []
+    responses: list[RecordedResponse] = []
+    kept: list[_Exchange] = []
+    for exchange in exchanges:
+        draft = _draft(exchange, main, report)
+        if draft is None:
+            continue
+        kept.append(exchange)
+        drafts.append(draft)
+        last = exchange.last
+        responses.append(RecordedResponse(
+            status=last.status, headers=last.response_headers, text=response_text(last.raw),
+            mime=last.mime, url=last.url))
+    if not drafts:
+        reasons = ", ".join(f"{n} {r}" for r, n in report.dropped.most_common())
+        hosts = ", ".join(h for h, _ in report.other_hosts.most_common(3))
+        raise HarError(f"{path}: nothing left to replay: all {report.entries} entries were dropped ({reasons})"
+                       + (f"; to keep another host pass --include-host, e.g. --include-host {hosts.split(',')[0]}"
+                          if hosts else ""))
+    _check_bodies(kept, responses, report)
+    _check_cookies(entries, kept, report)
+    _browser_authentication(drafts)
+    tokens = token_fields((d.label, r) for d, r in zip(drafts, responses, strict=True))
+    if _looks_sanitized(entries, drafts, responses, tokens):
+        report.sanitized = sanitized_warning(path.name, report.creator, tokens)
+
+    correlator = Correlator(drafts, responses, secrets, enabled=options.correlate)
+    result = correlator.run()
+
+    names = [_step_label(x.first, main, d.segment_names) for x, d in zip(kept, drafts, strict=True)]
+    report.correlations = [_describe(c, names) for c in result.correlations]
+    steps: list[RequestStep] = []
+    for index, (exchange, draft) in enumerate(zip(kept, drafts, strict=True)):
+        think = None
+        if index + 1 < len(kept) and options.max_think_time > 0:
+            gap = kept[index + 1].first.start - (exchange.last.start + exchange.last.elapsed)
+            if gap >= options.think_time_threshold:
+                seconds = round(min(gap, options.max_think_time), 1) or 0.1
+                think = ThinkTime(seconds, seconds)
+                report.pauses.append(seconds)
+        steps.append(_step(exchange, draft, names[index], think, names))
+    report.steps = len(steps)
+    scenario = Scenario(name=scenario_name, steps=list(steps), weight=weight, cookies="iteration")
+    return _FileResult(scenario, report, base_url)
+
+
+def _browser_authentication(drafts: list[DraftRequest]) -> None:
+    """HTTP Basic credentials the browser sent by itself (after a 401 challenge it answered, which the
+    recording folds into the retried request or leaves out) are sent by every step of the main host:
+    the replay has no browser to answer the challenge."""
+    basic = {value for d in drafts if not d.base for name, value in d.headers
+             if name.lower() == "authorization" and value.lower().startswith("basic ")}
+    if len(basic) != 1:
+        return
+    value = basic.pop()
+    for draft in drafts:
+        if not draft.base and not any(name.lower() == "authorization" for name, _ in draft.headers):
+            draft.headers.append(["Authorization", value])
+
+
+def _describe(correlation: Correlation, names: list[str]) -> tuple[str, str, list[str]]:
+    uses = []
+    for where, index in correlation.uses:
+        text = f"{where} of {names[index]}"
+        if text not in uses:
+            uses.append(text)
+    return correlation.variable, f"{correlation.source} of {names[correlation.producer]}", uses
+
+
+def _body_missing(request: dict[str, Any], headers: list[tuple[str, str]]) -> bool:
+    """The browser sent a body that the recording does not hold (Chromium drops large ones)."""
+    size = request.get("bodySize")
+    length = next((v for k, v in headers if k.lower() == "content-length"), "")
+    sent = (isinstance(size, int) and size > 0) or (length.strip().isdigit() and int(length) > 0)
+    post = request.get("postData")
+    if not isinstance(post, dict):
+        return sent
+    return sent and not post.get("text") and not post.get("_textBase64") and not _pairs(post.get("params"))
+
+
+def _draft(exchange: _Exchange, main: str, report: FileReport) -> DraftRequest | None:
+    entry = exchange.first
+    raw = entry.raw
+    request = raw.get("request") if isinstance(raw.get("request"), dict) else {}
+    recorded_headers = entry.request_headers
+    label = _step_label(entry, main)
+    if _body_missing(request, recorded_headers):
+        report.dropped["request body missing from the recording"] += 1
+        report.warnings.append(f"{label} (entry #{entry.position + 1}): the browser sent a request body that the "
+                               "recording does not hold (Chromium leaves large bodies out); the step is left out "
+                               "rather than sent empty")
+        return None
+    kind, body, note = _request_body(raw, recorded_headers)
+    headers = clean_headers(recorded_headers)
+    if kind == "json":
+        headers = [h for h in headers if not (h[0] == "Content-Type"
+                                              and h[1].split(";")[0].strip().lower() == "application/json")]
+    post = request.get("postData") if isinstance(request.get("postData"), dict) else {}
+    body_text = post.get("text") if isinstance(post.get("text"), str) else (str(body) if body is not None else "")
+    if kind == "raw" and isinstance(body, str):
+        body_text = body  # decoded from base64
+    texts = [entry.url, body_text] + [v for _, v in headers]
+    if any("{{" in text for text in texts):
+        report.dropped["contains '{{' (would read as a template)"] += 1
+        report.warnings.append(f"{label}: the recorded request contains '{{{{', which loadspec would read as a "
+                               "template; the step is left out")
+        return None
+    query = [list(pair) for pair in parse_qsl(entry.parts.query, keep_blank_values=True)]
+    same_host = entry.parts.netloc.lower() == main
+    draft = DraftRequest(
+        label=label, method=entry.method.lower(),
+        path=entry.parts.path or "/",
+        base="" if same_host else f"{entry.parts.scheme}://{entry.parts.netloc}",
+        params=query, headers=headers, body_kind=kind, body=body, started=entry.start,
+    )
+    if note:
+        draft.notes.append(note)
+        report.warnings.append(f"{label}: {note}")
+    return draft
+
+
+def _step(exchange: _Exchange, draft: DraftRequest, name: str, think: ThinkTime | None,
+          names: list[str]) -> RequestStep:
+    url = draft.path if draft.path.startswith("{{") else draft.base + draft.path
+    params: dict[str, Any] = {}
+    for key, value in draft.params:
+        _add_multi(params, str(key), value)
+    body = None
+    if draft.body_kind == "json":
+        body = Body("json", draft.body)
+    elif draft.body_kind == "form":
+        form: dict[str, Any] = {}
+        for key, value in draft.body:
+            _add_multi(form, str(key), value)
+        body = Body("form", form)
+    elif draft.body_kind == "raw":
+        body = Body("raw", draft.body)
+    status = exchange.status
+    assertion = Assertion(Query("status"), [Predicate("in" if isinstance(status, list) else "eq", status)])
+    lines: list[str] = []
+    if exchange.allow_redirects is False and exchange.followed:
+        lines.append(f"recorded {exchange.first.status} to {urlsplit(_location(exchange.first)).path or '/'}: the "
+                     "step asserts the redirect, the next step follows it")
+    elif exchange.allow_redirects is False:
+        lines.append(f"recorded {exchange.first.status} to {_location(exchange.first) or 'nowhere'}, which the "
+                     "recording did not follow (or another host): redirects are not followed")
+    captures = list(draft.captures)
+    for capture in captures:
+        if capture.name in draft.capture_notes:
+            source, used_by = draft.capture_notes[capture.name]
+            capture.comment = f"{source}, sent back by {names[used_by]}"
+    lines.extend(draft.notes)
+    if any("{{ env." in value for _, value in draft.headers):
+        lines.append("a credential of the recording is read from an environment variable")
+    return RequestStep(
+        name=name, method=draft.method, url=url, headers={k: v for k, v in draft.headers}, params=params,
+        body=body, allow_redirects=exchange.allow_redirects, think_time=think, captures=captures,
+        assertions=[assertion], comment="\n".join(lines) or None, section=exchange.first.page or None,
+    )
+
+
+def _add_multi(target: dict[str, Any], key: str, value: Any) -> None:
+    if key in target:
+        existing = target[key]
+        target[key] = (existing if isinstance(existing, list) else [existing]) + (
+            value if isinstance(value, list) else [value])
+    else:
+        target[key] = value
+
+
+def _label_pages(entries: list[_Entry]) -> None:
+    """Each entry's page: the path of the latest document the browser navigated to."""
+    current = ""
+    for entry in entries:
+        if entry.resource_type == "document" or (not entry.resource_type and entry.mime == "text/html"
+                                                 and entry.method in ("GET", "POST")):
+            current = entry.parts.path or "/"
+        entry.page = current
+
+
+def _check_bodies(kept: list[_Exchange], responses: list[RecordedResponse], report: FileReport) -> None:
+    missing = 0
+    for exchange, response in zip(kept, responses, strict=True):
+        if response.text is None and response.status not in (204, 304) and response.status not in _REDIRECTS:
+            content = exchange.last.raw.get("response", {}).get("content", {})
+            if isinstance(content, dict) and content.get("size", 1) != 0 and "image" not in exchange.last.mime:
+                missing += 1
+    if missing:
+        report.warnings.append(
+            f"{missing} response{'s have' if missing != 1 else ' has'} no saved body (Firefox without response "
+            "bodies, or Chrome dropped them from its buffer): values in them cannot be correlated. Re-record "
+            "with 'Disable cache' ticked and export right after the session")
+
+
+def _check_cookies(entries: list[_Entry], kept: list[_Exchange], report: FileReport) -> None:
+    set_names: set[str] = set()
+    for entry in entries:
+        set_names.update(set_cookies(entry.response_headers))
+        response = entry.raw.get("response")
+        if isinstance(response, dict):
+            set_names.update(name for name, _ in _pairs(response.get("cookies")))
+    sent: Counter[str] = Counter()
+    for exchange in kept:
+        for name, value in exchange.first.request_headers:
+            if name.lower() == "cookie":
+                for part in value.split(";"):
+                    if "=" in part:
+                        sent[part.split("=", 1)[0].strip()] += 1
+    missing = sorted(name for name in sent if name and name not in set_names)
+    if missing:
+        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        report.warnings.append(
+            f"cookie{'s' if len(missing) != 1 else ''} {shown} {'were' if len(missing) != 1 else 'was'} sent but "
+            "never set by a recorded response (set by JavaScript, or before the recording started): the "
+            f"replay's cookie jar will not have {'them' if len(missing) != 1 else 'it'}. Start recording before "
+            "you log in, or add a Cookie header under defaults.headers")
+
+
+def _looks_sanitized(entries: list[_Entry], drafts: list[DraftRequest], responses: list[RecordedResponse],
+                     tokens: list[str]) -> bool:
+    if len(entries) < 2:
+        return False
+    for entry in entries:
+        for name, _ in entry.request_headers + entry.response_headers:
+            if name.lower() in ("cookie", "set-cookie", "authorization"):
+                return False
+        for part in ("request", "response"):
+            message = entry.raw.get(part)
+            if isinstance(message, dict) and message.get("cookies"):
+                return False
+    login = any(d.body_kind == "form" and any(is_secret_key(str(k)) for k, _ in d.body) for d in drafts)
+    login = login or any(d.body_kind == "json" and isinstance(d.body, dict) and any(is_secret_key(str(k))
+                                                                                    for k in d.body)
+                         for d in drafts)
+    denied = any(r.status in (401, 403) for r in responses)
+    return login or bool(tokens) or denied
+
+
+def har_options(*, include_hosts: Sequence[str] = (), exclude_urls: Sequence[str] = (), correlate: bool = True,
+                think_time_threshold: float | None = None, max_think_time: float | None = None,
+                max_har_size_mb: float | None = None) -> HarOptions:
+    """HarOptions from plain values as a user gives them (None keeps a default); UsageError for a
+    size that is no limit."""
+    defaults = HarOptions()
+    size = max_har_size_mb
+    if size is not None and not (math.isfinite(size) and size * MB >= 1):
+        raise UsageError(f"--max-har-size: {size:g} MB is not a limit; give a number of MB above 0, e.g. "
+                         f"--max-har-size 1024 (the default is {_size_text(defaults.max_bytes)})")
+    return HarOptions(
+        include_hosts=tuple(include_hosts or ()),
+        exclude_urls=tuple(exclude_urls or ()),
+        correlate=correlate,
+        think_time_threshold=defaults.think_time_threshold if think_time_threshold is None else think_time_threshold,
+        max_think_time=defaults.max_think_time if max_think_time is None else max_think_time,
+        max_bytes=defaults.max_bytes if size is None else int(size * MB),
+    )
+
+
+# --- several files → one Spec ---------------------------------------------------------------------
+
+
+def parse_weighted(argument: str) -> tuple[Path, int]:
+    """`rec.har` or `rec.har:3` (a weight after the last colon, when no such file exists)."""
+    path = Path(argument)
+    match = re.fullmatch(r"(.+):(\d+)", argument)
+    if match and not path.exists() and Path(match.group(1)).exists():
+        return Path(match.group(1)), max(1, int(match.group(2)))
+    return path, 1
+
+
+def import_har(files: Sequence[str | Path], options: HarOptions | None = None) -> HarImport:
+    """Import one or more HAR files (`rec.har:3` gives that scenario weight 3) into one Spec."""
+    options = options or HarOptions()
+    excludes = []
+    for pattern in options.exclude_urls:
+        try:
+            excludes.append(re.compile(pattern))
+        except re.error as exc:
+            raise HarError(f"--exclude-url {pattern!r} is not a valid regular expression: {exc}") from None
+    secrets = SecretRegistry()
+    results: list[_FileResult] = []
+    taken: set[str] = set()
+    for item in files:
+        path, weight = parse_weighted(str(item))
+        name = unique_name(re.sub(r"[^\w.-]+", "_", path.stem) or "recording", taken)
+        results.append(_import_file(path, weight, options, secrets, excludes, name))
+    host = results[0].base_url
+    for result in results[1:]:  # scenarios recorded on another host use absolute URLs
+        if result.base_url != host:
+            for step in result.scenario.steps:
+                if isinstance(step, RequestStep) and step.url.startswith("/"):
+                    step.url = result.base_url + step.url
+    scenarios = [r.scenario for r in results]
+    defaults = Defaults(headers=_hoist_headers(scenarios))
+    first = parse_weighted(str(files[0]))[0]
+    spec = Spec(
+        name=first.stem if len(results) == 1 else "+".join(r.scenario.name for r in results)[:80],
+        scenarios=scenarios, host=host or None, defaults=defaults, source=first,
+    )
+    report = ImportReport(files=[r.report for r in results], secrets=list(secrets.by_name.values()),
+                          options=options)
+    return HarImport(spec=spec, report=report)
+
+
+def _hoist_headers(scenarios: list[Scenario]) -> dict[str, str]:
+    """Headers every step sends (static values only) move to `defaults`; the most common value wins."""
+    steps = [s for sc in scenarios for s in sc.steps if isinstance(s, RequestStep)]
+    if len(steps) < 2:
+        return {}
+    values: dict[str, Counter[str]] = {}
+    for step in steps:
+        for name, value in step.headers.items():
+            if "{{" in value and "{{ env." not in value:
+                continue
+            values.setdefault(name, Counter())[value] += 1
+    hoisted: dict[str, str] = {}
+    for name, counter in values.items():
+        if sum(counter.values()) != len(steps):
+            continue  # some step does not send it at all
+        value, count = counter.most_common(1)[0]
+        if count * 2 > len(steps) and "{{ env." not in value:
+            hoisted[name] = value
+    for step in steps:
+        for name, value in hoisted.items():
+            if step.headers.get(name) == value:
+                del step.headers[name]
+    return hoisted
+
+
+__all__ = [
+    "FileReport",
+    "HarImport",
+    "HarOptions",
+    "ImportReport",
+    "clean_headers",
+    "import_har",
+    "har_options",
+    "parse_weighted",
+    "templated_path",
+]
