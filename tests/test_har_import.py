@@ -134,9 +134,9 @@ def test_recordings_convert_to_valid_yaml_that_round_trips(name: str, tmp_path: 
     imported = import_har([RECORDINGS / f"{name}.har"]).spec
     assert project(load_spec_text(text, str(out), base_dir=tmp_path)) == project(imported)
     names = [s.name for s in steps_of(imported)]
-    assert names == ["GET /login", "POST /login", "POST /api/token", "POST /api/orders", "GET /api/orders/{order_id}",
-                     "PUT /api/orders/{order_id}", "POST /api/orders/{order_id}/submit", "GET /api/config",
-                     "GET /logout"]
+    assert names == ["GET /login", "POST /login", "GET /dashboard", "POST /api/token", "POST /api/orders",
+                     "GET /api/orders/{order_id}", "PUT /api/orders/{order_id}", "POST /api/orders/{order_id}/submit",
+                     "GET /api/config", "GET /logout", "GET /login"]
     assert all(s.assertions and s.assertions[0].query.kind == "status" for s in steps_of(imported))
 
 
@@ -144,9 +144,9 @@ def test_summary_lists_drops_redirects_correlations_and_secrets(capsys: pytest.C
                                                                 tmp_path: Path) -> None:
     code, out, _ = convert(capsys, str(RECORDINGS / "chrome_devtools.har"), "-o", str(tmp_path / "c.yaml"))
     assert code == 0
-    assert "17 entries → 9 steps on 127.0.0.1:44977, 6 dropped" in out
+    assert "17 entries → 11 steps on 127.0.0.1:44977, 6 dropped" in out
     assert "dropped    6  static asset" in out
-    assert "POST /login → 200 /dashboard" in out and "GET /logout → 200 /login" in out
+    assert "POST /login → 302 /dashboard" in out and "GET /logout → 302 /login" in out
     assert "csrf_token    from HTML hidden input csrf_token of GET /login  →  form csrf_token of POST /login" in out
     assert "access_token  from JSON access_token of POST /api/token" in out
     assert "order_id      from JSON id of POST /api/orders  →  URL of GET /api/orders/{order_id}" in out
@@ -168,8 +168,9 @@ def test_yaml_is_commented_and_readable(tmp_path: Path, capsys: pytest.CaptureFi
     assert 'post: "/api/orders/{{ order_id }}/submit"' in text
     assert 'Authorization: "Bearer {{ access_token }}"' in text
     assert "think_time: 600ms" in text and "# pause after this step" in text
-    assert text.count("\n        assert:\n          - status: 20") == 9  # one status assertion per step
-    assert "# redirects followed as recorded: 302 → GET /dashboard (200)" in text
+    assert text.count("\n        assert:\n          - status: 20") == 9  # one status assertion per step,
+    assert text.count("\n        assert:\n          - status: 302") == 2  # the two redirects asserted as such
+    assert "# recorded 302 to /dashboard: the step asserts the redirect, the next step follows it" in text
     defaults = yaml.safe_load(text)["defaults"]["headers"]
     assert defaults == {"Accept": "application/json", "Accept-Language": "en-US,en;q=0.9",
                         "User-Agent": defaults["User-Agent"]}
@@ -318,7 +319,9 @@ def test_nothing_left_after_filtering_says_how_to_keep_entries(tmp_path: Path,
 # --- redirects, think time, names ---------------------------------------------------------------
 
 
-def test_redirect_chains_collapse_into_the_request_that_started_them(tmp_path: Path) -> None:
+def test_redirects_are_replayed_as_redirects_asserted_by_their_step(tmp_path: Path) -> None:
+    """Each hop is its own step: the redirect asserts its 3xx without following it, the request the
+    browser made next follows; a refused form answering 200 fails the POST step."""
     path = har_file(tmp_path, "redirects.har", [
         entry("POST", f"{HOST}/login", 302, rtype="document", mime="text/html", request="user=a",
               request_mime="application/x-www-form-urlencoded", response_headers=[("Location", "/home")], at=0),
@@ -332,14 +335,18 @@ def test_redirect_chains_collapse_into_the_request_that_started_them(tmp_path: P
               response_headers=[("Location", "/never-recorded")], at=2),
     ])
     result = import_har([path])
-    login, sso, gone = steps_of(result.spec)
-    assert login.name == "POST /login" and login.allow_redirects is None
-    assert login.assertions[0].predicates[0].value == 200
-    assert "redirects followed as recorded: 302 → GET /home (301) → GET /home/ (200)" in (login.comment or "")
+    login, home, home_slash, sso, gone = steps_of(result.spec)
+    assert [s.name for s in (login, home, home_slash)] == ["POST /login", "GET /home", "GET /home/"]
+    assert login.allow_redirects is False and login.assertions[0].predicates[0].value == 302
+    assert home.allow_redirects is False and home.assertions[0].predicates[0].value == 301
+    assert home_slash.allow_redirects is None and home_slash.assertions[0].predicates[0].value == 200
+    assert "recorded 302 to /home: the step asserts the redirect, the next step follows it" in (login.comment or "")
     assert sso.allow_redirects is False and sso.assertions[0].predicates[0].value == 302
     assert gone.allow_redirects is False and gone.assertions[0].predicates[0].value == 302
     report = result.report.files[0]
-    assert report.redirects == ["POST /login → 301 /home → 200 /home/"]
+    assert report.redirects == ["POST /login → 302 /home", "GET /home → 301 /home/",
+                                "GET /sso → 302 /authorize (not replayed)",
+                                "GET /gone → 302 /never-recorded (not replayed)"]
     assert report.dropped == {"other host": 1}
 
 
@@ -400,8 +407,8 @@ def test_location_header_is_captured_when_it_is_the_only_source(tmp_path: Path) 
         entry("DELETE", f"{HOST}/api/items/itm_77aa11bb", 204, at=0.2),
     ])
     create, read, delete = steps_of(import_har([path]).spec)
-    assert captures(create) == {"location": ("header", "Location")}
-    assert read.url == "{{ location }}" and delete.url == "{{ location }}"
+    assert captures(create) == {"item_url": ("header", "Location")}
+    assert read.url == "{{ item_url }}" and delete.url == "{{ item_url }}"
     assert read.name == "GET /api/items/{id}"
 
 
@@ -542,10 +549,10 @@ def test_several_recordings_become_weighted_scenarios(tmp_path: Path, capsys: py
     spec = load_spec(out)
     assert [(s.name, s.weight) for s in spec.scenarios] == [("session", 3), ("firefox", 1), ("session_2", 1)]
     assert spec.name == "session+firefox+session_2"
-    assert all(len(s.steps) == 9 for s in spec.scenarios)
+    assert all(len(s.steps) == 11 for s in spec.scenarios)
     assert "HeadlessChrome" in spec.defaults.headers["User-Agent"]  # the most common value goes to defaults,
     assert all("Firefox" in s.headers["User-Agent"] for s in steps_of(spec, 1))  # the others override it
-    assert stdout.count("16 entries → 9 steps") == 3
+    assert stdout.count("16 entries → 11 steps") == 3
     assert import_har([RECORDINGS / "session.har", RECORDINGS / "firefox.har"]).secrets == {"LOADSPEC_PASSWORD": "demo"}
 
 
@@ -630,12 +637,13 @@ def test_malformed_entry_fields_are_ignored_without_a_traceback(case: str, tmp_p
     assert "Traceback" not in out + err
     steps = {s.name: s for s in steps_of(load_spec(tmp_path / "m.yaml"))}
     if case == "redirectURL not text":  # the Location header is read instead
-        assert list(steps) == ["GET /api/first", "GET /api/last", "GET /api/unrecorded"]
-        assert "GET /api/first → 200 /api/next" in out
+        assert list(steps) == ["GET /api/first", "GET /api/next", "GET /api/last", "GET /api/unrecorded"]
+        assert predicates(steps["GET /api/first"].assertions[0].predicates) == [("eq", 302)]
+        assert "GET /api/first → 302 /api/next" in out
     elif case == "redirect to an unreadable URL":  # read like a redirect without a target: its status is asserted
         assert list(steps) == ["GET /api/first", "GET /api/next", "GET /api/last", "GET /api/unrecorded"]
         assert predicates(steps["GET /api/first"].assertions[0].predicates) == [("eq", 302)]
-        assert "redirects collapsed" not in out
+        assert "redirects replayed" not in out
     elif case == "status not a number":  # read as status 0: dropped as aborted
         assert list(steps) == ["GET /api/next", "GET /api/last", "GET /api/unrecorded"]
         assert "dropped    1  aborted or blocked (status 0)" in out
@@ -776,7 +784,7 @@ def test_bad_input_through_the_real_command_line(tmp_path: Path) -> None:
 def test_validate_accepts_a_har_and_rejects_environments(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(RECORDINGS / "firefox.har")]) == 0
     out, err = capsys.readouterr()
-    assert "firefox.har: ok — 1 scenario, 9 steps" in out and "16 entries → 9 steps" in err
+    assert "firefox.har: ok — 1 scenario, 11 steps" in out and "16 entries → 11 steps" in err
     assert main(["validate", str(RECORDINGS / "firefox.har"), "-e", "staging"]) == 2
     assert "a HAR recording has no environments" in capsys.readouterr().err
 
@@ -882,7 +890,7 @@ def test_a_har_saved_as_json_is_read_as_a_recording(tmp_path: Path, capsys: pyte
     recording = tmp_path / "session.json"
     recording.write_bytes((RECORDINGS / "session.har").read_bytes())
     assert main(["validate", str(recording)]) == 0
-    assert "ok — 1 scenario, 9 steps" in capsys.readouterr().out
+    assert "ok — 1 scenario, 11 steps" in capsys.readouterr().out
     other = tmp_path / "spec.json"
     other.write_text('{"scenarios": [{"name": "s", "steps": [{"get": "/"}]}]}')
     assert main(["validate", str(other)]) == 0  # JSON that is not a HAR is read as a spec (YAML is a superset)

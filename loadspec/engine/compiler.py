@@ -214,6 +214,8 @@ def _make_user_class(
         "iterations": iterations if iterations is not None else spec.load.iterations,
         "client_kind": kind,
         "default_session_key": (spec.defaults.timeout, verify),
+        "fresh_cookies": scenario.cookies == "iteration",
+        "setup_cookies": [],
     }
     if kind == "fast":
         attributes.update(network_timeout=timeout, connection_timeout=timeout, insecure=not verify,

@@ -206,6 +206,8 @@ class LoadspecUser:
     scenario_setup: list[Runnable] = []
     scenario_steps: list[Runnable] = []
     iterations: int | None = None
+    fresh_cookies: bool = False  # the scenario's `cookies: iteration`
+    setup_cookies: list[Any] = []  # the cookies the setup left, each iteration starts with them
     tracer: Tracer | None = None
     environment: Any
     client: Any
@@ -271,11 +273,29 @@ class LoadspecUser:
             if outcome != CONTINUE:
                 return  # setup failed: try it again next iteration
             self.setup_done = True
+            if self.fresh_cookies:
+                self.setup_cookies = list(_cookie_jar(self.client))
+        if self.fresh_cookies:
+            _reset_cookies(self.client, self.setup_cookies)
         self.take_rows("iteration")
         if run_steps(self.scenario_steps, self, variables) == STOP_USER:
             raise StopUser()
 
 
+
+
+def _cookie_jar(client: Any) -> Any:
+    """The cookie jar of a FastHttpSession (`cookiejar`) or a requests session (`cookies`)."""
+    jar = getattr(client, "cookiejar", None)
+    return jar if jar is not None else client.cookies
+
+
+def _reset_cookies(client: Any, keep: list[Any]) -> None:
+    """Empty the user's cookie jar, then put back the cookies in `keep` (what the setup left)."""
+    jar = _cookie_jar(client)
+    jar.clear()
+    for cookie in keep:
+        jar.set_cookie(cookie)
 
 
 def iteration_task(user: LoadspecUser) -> None:

@@ -672,11 +672,13 @@ class Correlator:
         if target.netloc and target.netloc == origin.netloc and target.path:
             add(target.path + (f"?{target.query}" if target.query else ""), offer)
 
-    def find_source(self, value: str, before: int, *, text_search: bool = True) -> tuple[int, Offer] | None:
-        """The first earlier response that produced `value`, where it can be read back exactly."""
-        for producer, offer in self.offers.get(value, ()):
-            if producer >= before:
-                continue
+    def find_source(self, value: str, before: int, *, text_search: bool = True,
+                    key: str = "") -> tuple[int, Offer] | None:
+        """The first earlier response that produced `value`, where it can be read back exactly; in
+        that response, a source under the request's own key (`csrf_token`) is preferred."""
+        offers = [(producer, offer) for producer, offer in self.offers.get(value, ()) if producer < before]
+        offers.sort(key=lambda item: (item[0], item[1].hint.lower() != key.lower()))
+        for producer, offer in offers:
             capture = Capture("probe", Query(offer.kind, offer.selector))
             if verify(capture, self.responses[producer], offer.expect or value):
                 return producer, offer
@@ -826,7 +828,7 @@ class Correlator:
         if bound is not None and bound[1] < index <= bound[2]:
             return bound[0]
         uses = self.uses.get(value, [])
-        found = self.find_source(value, index, text_search=text_search)
+        found = self.find_source(value, index, text_search=text_search, key=atom.key)
         if found is None:
             return None
         producer, offer = found
@@ -893,7 +895,12 @@ class Correlator:
         return ([draft.path + f"?{query}"] if query else []) + [draft.path]
 
     def _whole_url(self, draft: DraftRequest, index: int) -> bool:
-        """A URL path equal to an earlier Location header or HTML attribute reads it from there."""
+        """A URL path equal to an earlier Location header or HTML attribute reads it from there, when a
+        segment cannot be correlated by its own value (a short id, or a value only a Location holds)."""
+        segments = [unquote(s) for s in draft.path.split("?", 1)[0].split("/") if s]
+        if not any(is_short_id(s) or looks_dynamic(s) and s not in self.bound
+                   and not any(p < index for p, _ in self.offers.get(s, ())) for s in segments):
+            return False
         for number, target in enumerate(self._whole_url_values(draft)):
             with_query = number == 0 and bool(draft.params)
             if target not in self.bound and not any(p < index for p, _ in self.offers.get(target, ())):
