@@ -894,3 +894,140 @@ def test_a_har_saved_as_json_is_read_as_a_recording(tmp_path: Path, capsys: pyte
     other = tmp_path / "spec.json"
     other.write_text('{"scenarios": [{"name": "s", "steps": [{"get": "/"}]}]}')
     assert main(["validate", str(other)]) == 0  # JSON that is not a HAR is read as a spec (YAML is a superset)
+
+
+# --- correlation by evidence (the corpus of real apps in tests/realapps shows each case live) --------
+
+
+def html_page(*inputs: tuple[str, str], extra: str = "") -> str:
+    fields = "".join(f'<input type="hidden" name="{n}" value="{v}">' for n, v in inputs)
+    return f"<html><body>{extra}<form method=post>{fields}</form></body></html>"
+
+
+def test_a_short_id_comes_from_the_response_that_created_it_not_a_later_list(tmp_path: Path) -> None:
+    path = har_file(tmp_path, "ids.har", [
+        entry("POST", f"{HOST}/api/items/", 201, request={"name": "lamp"}, body={"id": 7, "name": "lamp"}),
+        entry("GET", f"{HOST}/api/items/", at=0.1, body=[{"id": 3, "name": "old"}, {"id": 7, "name": "lamp"}]),
+        entry("PATCH", f"{HOST}/api/items/7/", at=0.2, request={"name": "lamp", "qty": 7}, body={"id": 7}),
+        entry("DELETE", f"{HOST}/api/items/7/", 204, at=0.3),
+    ])
+    create, listing, patch, delete = steps_of(import_har([path]).spec)
+    assert captures(create) == {"item_id": ("json", "id")} and captures(listing) == {}
+    assert patch.url == "/api/items/{{ item_id }}/" and delete.url == "/api/items/{{ item_id }}/"
+    assert patch.name == "PATCH /api/items/{item_id}/"
+    assert patch.body is not None and patch.body.value == {"name": "lamp", "qty": 7}  # no evidence: stays 7
+
+
+def test_the_same_short_number_in_two_roles_gets_two_sources(tmp_path: Path) -> None:
+    """`/notes/5/edit/` comes from the redirect's Location, `revision=5` from the hidden input of that
+    name, and `qty=5` (no source of that name) stays as recorded: short values are never replaced by value."""
+    page = html_page(("revision", "5"), ("token", "tok_9f8e7d6c5b4a"))
+    path = har_file(tmp_path, "roles.har", [
+        entry("GET", f"{HOST}/notes/add/", mime="text/html", rtype="document",
+              body=html_page(("token", "tok_1a2b3c4d5e"))),
+        entry("POST", f"{HOST}/notes/add/", 302, at=0.1, rtype="document", mime="text/html", body="",
+              request="token=tok_1a2b3c4d5e&title=x", request_mime="application/x-www-form-urlencoded",
+              response_headers=[("Location", "/notes/5/edit/")]),
+        entry("GET", f"{HOST}/notes/5/edit/", at=0.2, rtype="document", mime="text/html", body=page),
+        entry("POST", f"{HOST}/notes/5/edit/", 302, at=0.3, rtype="document", mime="text/html", body="",
+              request="token=tok_9f8e7d6c5b4a&revision=5&qty=5", request_mime="application/x-www-form-urlencoded",
+              response_headers=[("Location", "/notes/")]),
+    ])
+    _, add, hop, edit = steps_of(import_har([path]).spec)
+    assert captures(add)["note_url"] == ("header", "Location")
+    assert add.allow_redirects is False and predicates(add.assertions[0].predicates) == [("eq", 302)]
+    assert hop.url == "{{ note_url }}" and edit.url == "{{ note_url }}"
+    assert edit.body is not None
+    assert edit.body.value == {"token": "{{ token }}", "revision": "{{ revision }}", "qty": "5"}
+    assert captures(hop)["revision"][0] == "regex"
+
+
+def test_a_multipart_part_is_correlated_whole(tmp_path: Path) -> None:
+    stamp = "2026-01-01T10:09:17.504918+00:00"
+    boundary = "----WebKitFormBoundaryZxUvnlaB3vCJhjSI"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"revision_id\"\r\n\r\n12\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"revision_created_at\"\r\n\r\n{stamp}\r\n"
+            f"--{boundary}--\r\n")
+    path = har_file(tmp_path, "multipart.har", [
+        entry("GET", f"{HOST}/edit/", mime="text/html", rtype="document",
+              body=html_page(("revision_id", "12"), ("revision_created_at", stamp))),
+        entry("POST", f"{HOST}/ping/", at=0.1, request=body, request_mime=f"multipart/form-data; boundary={boundary}",
+              body={"ok": True}),
+    ])
+    page, ping = steps_of(import_har([path]).spec)
+    assert set(captures(page)) == {"revision_id", "revision_created_at"}
+    assert ping.body is not None and "\r\n\r\n{{ revision_created_at }}\r\n" in ping.body.value
+    assert "\r\n\r\n{{ revision_id }}\r\n" in ping.body.value and stamp not in ping.body.value
+
+
+def test_client_generated_uuids_and_cache_busters_become_template_functions(tmp_path: Path) -> None:
+    ref = "9e6396d0-179d-457d-9f11-dbbecd1d3ab1"
+    now_ms = str((1_767_268_800 + 1) * 1000 + 853)
+    path = har_file(tmp_path, "client.har", [
+        entry("GET", f"{HOST}/api/items/?_={now_ms}", at=1.0, body=[]),
+        entry("POST", f"{HOST}/api/items/", 201, at=1.1, request={"name": "lamp", "client_ref": ref},
+              body={"id": "itm_77aa11bb", "client_ref": ref}),
+        entry("PUT", f"{HOST}/api/items/itm_77aa11bb", at=1.2, request={"client_ref": ref}, body={}),
+    ])
+    listing, create, update = steps_of(import_har([path]).spec)
+    assert listing.params == {"_": "{{ timestamp() }}000"}
+    assert create.body is not None and create.body.value["client_ref"] == "{{ uuid() }}"
+    assert update.body is not None and update.body.value == {"client_ref": "{{ client_ref }}"}
+    assert captures(create)["client_ref"] == ("json", "client_ref")  # what the server stored, read back
+
+
+def test_json_sent_as_text_plain_is_read_as_json(tmp_path: Path) -> None:
+    token = "tk_5f4e3d2c1b0a99887766"
+    path = har_file(tmp_path, "plain.har", [
+        entry("POST", f"{HOST}/api/session", body={"token": token}),
+        entry("POST", f"{HOST}/api/events", at=0.1, request=json.dumps({"token": token, "event": "view"}),
+              request_mime="text/plain;charset=UTF-8", headers={"Content-Type": "text/plain;charset=UTF-8"}),
+    ])
+    _, events = steps_of(import_har([path]).spec)
+    assert events.body is not None and events.body.kind == "json"
+    assert events.body.value == {"token": "{{ token }}", "event": "view"}
+    assert events.headers["Content-Type"] == "text/plain;charset=UTF-8"  # sent as the browser sent it
+
+
+def test_a_request_whose_recorded_body_is_missing_is_left_out_with_a_warning(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    missing = entry("PUT", f"{HOST}/api/big", at=0.1)
+    missing["request"]["bodySize"] = 250_000
+    path = har_file(tmp_path, "missing.har", [entry("GET", f"{HOST}/api/first"), missing,
+                                              entry("GET", f"{HOST}/api/last", at=0.2)])
+    code, out, _ = convert(capsys, str(path), "-o", str(tmp_path / "m.yaml"))
+    assert code == 0
+    assert [s.name for s in steps_of(load_spec(tmp_path / "m.yaml"))] == ["GET /api/first", "GET /api/last"]
+    assert "PUT /api/big (entry #2): the browser sent a request body that the recording does not hold" in out
+
+
+def test_basic_credentials_the_browser_answered_a_challenge_with_go_on_every_step(tmp_path: Path) -> None:
+    basic = {"Authorization": "Basic YWRtaW46U2VjcjN0LXBhc3M="}
+    path = har_file(tmp_path, "basic.har", [
+        entry("GET", f"{HOST}/login", 302, rtype="document", mime="text/html", response_headers=[("Location", "/")]),
+        entry("GET", f"{HOST}/", at=0.1, rtype="document", mime="text/html", body="<p>hi</p>", headers=basic),
+    ])
+    result = import_har([path])
+    assert [s.headers.get("Authorization") for s in steps_of(result.spec)] == ["{{ env.LOADSPEC_AUTHORIZATION }}"] * 2
+    assert result.secrets == {"LOADSPEC_AUTHORIZATION": basic["Authorization"]}
+
+
+def test_text_captures_are_anchored_on_whole_words(tmp_path: Path) -> None:
+    token = "q7Hk2Lm9Zx4Vb8Nc1Rt6Yp3W"
+    path = har_file(tmp_path, "anchor.har", [
+        entry("GET", f"{HOST}/edit", mime="text/html", rtype="document",
+              body=f'<script type="application/json">{{"CSRF_TOKEN": "{token}", "x": 1}}</script>'),
+        entry("POST", f"{HOST}/ping", at=0.1, headers={"X-CSRFToken": token}, request={}),
+    ])
+    page, _ = steps_of(import_har([path]).spec)
+    (kind, selector), = captures(page).values()
+    assert kind == "regex" and selector.startswith("CSRF_TOKEN")
+
+
+def test_recorded_scenarios_start_every_iteration_with_an_empty_cookie_jar(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "session.yaml"
+    assert import_har([RECORDINGS / "session.har"]).spec.scenarios[0].cookies == "iteration"
+    assert convert(capsys, str(RECORDINGS / "session.har"), "-o", str(out))[0] == 0
+    assert "    cookies: iteration" in out.read_text(encoding="utf-8")
+    assert load_spec(out).scenarios[0].cookies == "iteration"
