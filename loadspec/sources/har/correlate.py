@@ -458,6 +458,10 @@ class _Atom:
     prefix: str = ""  # the URL path before a segment (`/ticket/` for `/ticket/2`)
 
 
+# Path words that say what is done to an object, not what it is: `/advert/delete/2/` is an advert id.
+_ACTION_WORDS = frozenset({"add", "new", "create", "edit", "change", "update", "delete", "remove", "view", "show",
+                           "detail", "details", "history", "copy", "move", "publish", "unpublish", "preview",
+                           "revisions", "submit", "confirm"})
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}")
 _ID_KEYS = ("id", "pk", "_id", "uuid")
 _DISPOSITION = re.compile(r'content-disposition:[^\r\n]*?\bname="([^"]*)"([^\r\n]*)', re.IGNORECASE)
@@ -565,7 +569,7 @@ class Correlator:
                         found.append(_Atom(decoded, "URL", previous, previous, ("seg", index), prefix))
                     continue
                 found.append(_Atom(decoded, "URL", previous, previous, ("seg", index), prefix))
-                if not looks_dynamic(decoded):
+                if not looks_dynamic(decoded) and decoded.lower() not in _ACTION_WORDS:
                     previous = decoded
         found.extend(self._pair_atoms(draft.params, "query"))
         for name, value in draft.headers:
@@ -694,7 +698,8 @@ class Correlator:
             for pattern in _text_pattern(text[:TEXT_SEARCH_MAX], value):
                 capture = Capture("probe", Query("regex", pattern))
                 if verify(capture, response, value):
-                    return producer, Offer("regex", pattern, "response text", "value")
+                    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", pattern.split("(", 1)[0].replace("\\", " "))
+                    return producer, Offer("regex", pattern, "response text", words[-1].lower() if words else "value")
         return None
 
     def find_short_source(self, atom: _Atom, before: int) -> tuple[int, Offer] | None:
@@ -906,7 +911,8 @@ class Correlator:
             if target not in self.bound and not any(p < index for p, _ in self.offers.get(target, ())):
                 continue
             segments = [s for s in draft.path.split("/") if s]
-            words = [s for s in segments if not (s.isdigit() or looks_dynamic(unquote(s)))]
+            words = [s for s in segments if not (s.isdigit() or looks_dynamic(unquote(s)))
+                     and s.lower() not in _ACTION_WORDS]
             context = next((w for w in reversed(words) if segments.index(w) < max(
                 (i for i, s in enumerate(segments) if s.isdigit() or looks_dynamic(unquote(s))), default=0)),
                 words[-1] if words else "")

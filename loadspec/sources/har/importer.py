@@ -607,7 +607,9 @@ def _request_body(raw: dict[str, Any], headers: list[tuple[str, str]]) -> tuple[
     if "x-www-form-urlencoded" in mime:
         return "form", [list(pair) for pair in parse_qsl(text, keep_blank_values=True)], None
     if "multipart/form-data" in mime:
-        return "raw", text, "multipart body replayed as recorded text (file parts may be incomplete)"
+        files = re.search(r'content-disposition:[^\r\n]*filename=', text, re.IGNORECASE)
+        return "raw", text, "multipart body with a file replayed as recorded text (the file may be incomplete)" \
+            if files else None
     return "raw", text, None
 
 
