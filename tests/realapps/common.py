@@ -159,7 +159,8 @@ def keep_entry(entry: dict[str, Any]) -> bool:
 
 
 def record(start_py: Path, drive: Callable[[Any, str], None], har_path: Path, *,
-           http_credentials: dict[str, str] | None = None, expected: str = r"404 /favicon\.ico") -> None:
+           http_credentials: dict[str, str] | None = None, expected: str = r"404 /favicon\.ico",
+           bypass_csp: bool = False) -> None:
     """Start the app, drive one headless Chromium session with `drive(page, base_url)`, write the HAR.
 
     Fails if the app answered any 4xx/5xx while recording, except those whose `status path` matches
@@ -172,7 +173,7 @@ def record(start_py: Path, drive: Callable[[Any, str], None], har_path: Path, *,
         raw = Path(scratch) / "raw.har"
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(record_har_path=str(raw), record_har_content="embed",
-                                      http_credentials=http_credentials)
+                                      http_credentials=http_credentials, bypass_csp=bypass_csp)
         page = context.new_page()
         page.set_default_timeout(30_000)
         drive(page, app.url)

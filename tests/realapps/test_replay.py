@@ -9,6 +9,7 @@ its request log (every 4xx/5xx it answered). loadspec's own counts are never the
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -122,5 +123,22 @@ def test_wagtail_snippets() -> None:
         assert [a[1:] for a in adverts] == [("Spring sale: 20% off", 1)] * RUNS, report
         assert actions["wagtail.create"] == 2 * RUNS, report
         assert len(published) == RUNS and len(deleted) == RUNS and not published & deleted, report
+        assert not rejected(app), report
+        assert result.returncode == 0, report
+
+
+def test_jupyter_contents() -> None:
+    """Each iteration creates an untitled notebook (the server names it), saves a code cell into it,
+    reads it back, creates a second one and deletes it."""
+    with running(HERE / "jupyter" / "start.py") as app:
+        result = replay(app, HERE / "jupyter" / "jupyter.har")
+        notebooks = sorted((app.folder / "notebooks").glob("*.ipynb"))
+        cells = ["".join("".join(c["source"]) for c in json.loads(n.read_text())["cells"]) for n in notebooks]
+        deleted = answered(app, "DELETE", 204, "/api/contents/")
+        report = ([n.name for n in notebooks], rejected(app), result.stdout[-3000:], result.stderr[-2000:])
+        assert len(answered(app, "POST", 201, "/api/contents")) == 2 * RUNS, report
+        assert len(notebooks) == RUNS, report
+        assert cells == ["print(6 * 7)"] * RUNS, (cells, report)  # every notebook saved by its own iteration
+        assert len(set(deleted)) == RUNS, (deleted, report)
         assert not rejected(app), report
         assert result.returncode == 0, report

@@ -287,6 +287,31 @@ def _json_leaves(data: Any, *, short: bool = False) -> Iterator[tuple[str, str, 
         yield value, jmespath_of(path), next((str(p) for p in reversed(path) if isinstance(p, str)), "value")
 
 
+_NAME_KEYS = frozenset({"name", "path", "id", "slug", "key", "filename", "handle", "uuid"})
+
+
+def _json_word_leaves(data: Any) -> list[tuple[str, list[str | int]]]:
+    """String leaves under a name-like key (`name`, `path`, `slug` …) that are not generated-looking:
+    a server-chosen name such as `Untitled.ipynb` sent back in a URL is only found there."""
+    leaves: list[tuple[str, list[str | int]]] = []
+
+    def walk(value: Any, path: list[str | int]) -> None:
+        if len(leaves) >= 200:
+            return
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, [*path, str(key)])
+        elif isinstance(value, list):
+            for index, item in enumerate(value[:50]):
+                walk(item, [*path, index])
+        elif isinstance(value, str) and path and str(path[-1]).lower() in _NAME_KEYS and 4 <= len(value) <= 200 \
+                and not looks_dynamic(value) and not _SPACE(value) and "/" not in value:
+            leaves.append((value, path))
+
+    walk(data, [])
+    return leaves
+
+
 def _json_leaf_paths(data: Any, *, short: bool = False) -> list[tuple[str, list[str | int]]]:
     leaves: list[tuple[str, list[str | int]]] = []
     _walk_json(data, [], leaves, [JSON_LEAVES_MAX], short)
@@ -639,6 +664,8 @@ class Correlator:
         if data is not None:
             for value, selector, key in _json_leaves(data):
                 add(value, Offer("json", selector, f"JSON {selector}", key))
+            for value, path in _json_word_leaves(data):
+                add(value, Offer("json", jmespath_of(path), f"JSON {jmespath_of(path)}", _leaf_key(path)))
             for value, selector, key in _json_leaves(data, short=True):
                 add(value, Offer("json", selector, f"JSON {selector}", key), self.short_offers)
         seen: dict[str, int] = {}
@@ -681,6 +708,9 @@ class Correlator:
         """The first earlier response that produced `value`, where it can be read back exactly; in
         that response, a source under the request's own key (`csrf_token`) is preferred."""
         offers = [(producer, offer) for producer, offer in self.offers.get(value, ()) if producer < before]
+        if not looks_dynamic(value):  # a word (`Untitled.ipynb`): only a JSON name/path/id field is evidence
+            text_search = False
+            offers = [(p, o) for p, o in offers if o.kind == "json" and o.hint.lower() in _NAME_KEYS]
         offers.sort(key=lambda item: (item[0], item[1].hint.lower() != key.lower()))
         for producer, offer in offers:
             capture = Capture("probe", Query(offer.kind, offer.selector))
