@@ -67,21 +67,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_distributed_options(run)
 
     _add_har_options(run)
+    _add_import_options(run)
 
-    convert = commands.add_parser("convert", help="turn browser HAR recordings into an editable YAML spec")
-    convert.add_argument("files", nargs="+", metavar="FILE.har[:WEIGHT]",
-                         help="one scenario per recording; :WEIGHT sets its share of the users (default 1)")
+    convert = commands.add_parser("convert", help="turn HAR recordings, a Postman collection, an OpenAPI document or "
+                                                  "curl commands into an editable YAML spec")
+    convert.add_argument("files", nargs="+", metavar="FILE",
+                         help="HAR recordings (FILE.har[:WEIGHT]: one scenario each, :WEIGHT its share of the users), "
+                              "or one Postman collection, OpenAPI document or file of curl commands")
     convert.add_argument("-o", "--output", metavar="FILE", help="where to write the YAML (default: stdout)")
     _add_har_options(convert)
+    _add_import_options(convert)
 
     debug = commands.add_parser("debug", help="one user, one iteration per scenario, every request shown")
     debug.add_argument("file", metavar="FILE")
     _add_source_options(debug)
     _add_har_options(debug)
-    debug.add_argument("--host", type=_base_url, help="base URL, overriding the spec's host")
+    _add_import_options(debug)
+    debug.add_argument("--host", help="base URL, overriding the spec's host")
     debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     debug.add_argument("--env-file", action="append", default=[], metavar="FILE",
                        help="read env.NAME values from a dotenv file; the real environment wins")
+    debug.add_argument("--show-secrets", action="store_true",
+                       help="print passwords, tokens and other credentials instead of masking them (***)")
     demo = commands.add_parser(
         "demo", help="start the bundled demo shop on 127.0.0.1 and load-test it with examples/checkout.yaml")
     demo.add_argument("--spec", metavar="FILE", help="spec to run (default: examples/checkout.yaml)")
@@ -114,10 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", metavar="FILE")
     export.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
     _add_source_options(export)
-    export.add_argument("--host", type=_base_url, help="base URL baked in (Locust's --host still overrides it)")
+    export.add_argument("--host", help="base URL baked in (Locust's --host still overrides it)")
     export.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
     export.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then the user stops")
     _add_har_options(export)
+    _add_import_options(export)
     return parser
 
 
@@ -180,15 +188,6 @@ def _fixed_port(text: str) -> int:
     return value
 
 
-def _base_url(text: str) -> str:
-    from .lang.urls import base_url_problem
-
-    problem = base_url_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
-
-
 def _name(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("give the name of an environment of the spec (environments: NAME)")
@@ -215,7 +214,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     load.add_argument("-r", "--spawn-rate", type=_rate, metavar="N", help="users started per second")
     load.add_argument("-t", "--duration", metavar="DURATION", help="run time, e.g. 30s, 5m")
     load.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then stop")
-    parser.add_argument("--host", type=_base_url, help="base URL, overriding the spec's host")
+    parser.add_argument("--host", help="base URL, overriding the spec's host")
     parser.add_argument("--client", choices=["fast", "requests"],
                         help="HTTP client: fast (FastHttpUser, default) or requests (HttpUser)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no live progress lines")
@@ -263,14 +262,45 @@ def _add_har_options(parser: argparse.ArgumentParser) -> None:
                      help="gaps shorter than this are not think time (default: 500ms)")
     har.add_argument("--max-think-time", metavar="DURATION",
                      help="cap each inferred pause at this (default: 10s; 0 = no think time)")
-    har.add_argument("--max-har-size", type=_rate, metavar="MB",
+    har.add_argument("--max-har-size", type=float, metavar="MB",
                      help="refuse HAR files larger than this (default: 512)")
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
     from .commands import convert_command
 
-    return convert_command(args.files, _har_options(args), args.output)
+    return convert_command(args.files, _har_options(args), args.output, _import_options(args))
+
+
+def _add_import_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Postman collections, OpenAPI documents, curl commands (see docs/import.md)")
+    group.add_argument("--postman-env", metavar="FILE", help="a Postman environment file for the collection")
+    group.add_argument("--tag", action="append", default=[], metavar="TAG",
+                       help="OpenAPI: keep the operations with this tag (repeatable)")
+    group.add_argument("--operation", action="append", default=[], metavar="ID|'METHOD /path'",
+                       help="OpenAPI: keep this operation, by operationId or 'GET /pets/*' (repeatable)")
+    group.add_argument("--server", type=lambda text: _whole(text, 0), default=0, metavar="N",
+                       help="OpenAPI: the entry of servers: that gives the host (default: 0, the first)")
+    group.add_argument("--no-schema-assert", action="store_true",
+                       help="OpenAPI: assert the documented status only, not the response schema")
+
+
+def _import_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Postman, OpenAPI and cURL importers' options, by importer name."""
+    from pathlib import Path
+
+    from .sources.curl import CurlOptions
+    from .sources.openapi import OpenApiOptions
+    from .sources.postman import PostmanOptions
+
+    if not hasattr(args, "postman_env"):
+        return {}
+    return {
+        "postman": PostmanOptions(environment=Path(args.postman_env) if args.postman_env else None),
+        "openapi": OpenApiOptions(tags=tuple(args.tag), operations=tuple(args.operation), server=args.server,
+                                  assert_schema=not args.no_schema_assert),
+        "curl": CurlOptions(),
+    }
 
 
 def _duration(args: argparse.Namespace, name: str, flag: str) -> float | None:
@@ -317,7 +347,7 @@ def _run_options(args: argparse.Namespace, file: str | None = None) -> Any:
         duration=_duration(args, "duration", "--duration"), iterations=getattr(args, "iterations", None),
         pacing=_duration(args, "pacing", "--pacing"), profile=getattr(args, "profile", None),
         ui=getattr(args, "ui", False), ui_port=getattr(args, "ui_port", 8089), quiet=getattr(args, "quiet", False),
-        har=_har_options(args) if hasattr(args, "include_host") else None,
+        har=_har_options(args) if hasattr(args, "include_host") else None, imports=_import_options(args),
         reports=ReportTargets(*(getattr(args, name, None) for name in ("report_dir", "html", "json", "junit", "csv"))),
         distributed=_distributed_options(args) if hasattr(args, "processes") else None,
     )
@@ -332,7 +362,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_debug(args: argparse.Namespace) -> int:
     from .commands import debug_command
 
-    return debug_command(_run_options(args))
+    return debug_command(_run_options(args), show_secrets=args.show_secrets)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

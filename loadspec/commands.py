@@ -15,23 +15,25 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
-from .engine.compiler import CompiledTest, compile_spec
-from .engine.distributed import DistributedOptions
-from .engine.runner import Monitor, RunOutcome, run_local, run_web_ui, step_order
-from .engine.sampler import StatsSampler
 from .errors import EXIT_PASSED, InputFileError, UsageError
 from .lang.text import plural
+from .lang.urls import base_url_problem
 from .reports import ReportTargets, RunReport, write_reports
 from .reports.console import render_summary, stress_table, thresholds_table
 from .results.plan import LoadPlan, plan_load
 from .results.profiles import StressWatch, profile_plan, stress_thresholds
 from .results.thresholds import AbortWatch, final_checks, judge
-from .sources.dispatch import describe, is_har, load_source, with_recorded_secrets
+from .sources.dispatch import describe, is_converted, is_har, load_source, with_recorded_secrets
 from .sources.envfile import merged_environment
-from .sources.har.importer import HarOptions
 from .writers.locustfile import bundle_spec, load_hint, render_locustfile, runtime_options
+
+if TYPE_CHECKING:  # the engine (Locust) and the HAR importer are imported by the commands that use them
+    from .engine.compiler import CompiledTest
+    from .engine.distributed import DistributedOptions
+    from .engine.runner import Monitor, RunOutcome
+    from .sources.har.importer import HarOptions
 
 
 @dataclass
@@ -54,6 +56,7 @@ class RunOptions:
     ui_port: int = 8089
     quiet: bool = False
     har: HarOptions | None = None  # how to import a HAR recording (None: the defaults)
+    imports: dict[str, Any] = field(default_factory=dict)  # other importers' options, by importer name
     reports: ReportTargets = field(default_factory=ReportTargets)
     distributed: DistributedOptions | None = None  # --processes / --master
 
@@ -63,10 +66,20 @@ def environment_of(options: RunOptions) -> dict[str, str]:
     return merged_environment(os.environ, options.env_files or None)
 
 
+def check_host(host: str | None) -> None:
+    """UsageError for a --host that cannot be a base URL (checked before anything is loaded)."""
+    problem = base_url_problem(host) if host is not None else None
+    if problem:
+        raise UsageError(f"--host: {problem}")
+
+
 def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[CompiledTest, LoadPlan]:
     """Load, compile and plan, honouring the command-line overrides."""
+    from .engine.compiler import compile_spec
+
+    check_host(options.host)
     spec = load_source(options.file, environment=options.environment, variables=options.variables,
-                       har_options=options.har)
+                       har_options=options.har, import_options=options.imports)
     if options.profile and options.ui:
         raise UsageError("--profile plans a headless run; with --ui you set the load in the browser")
     overrides = dict(users=options.users, spawn_rate=options.spawn_rate, duration=options.duration,
@@ -88,6 +101,8 @@ def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[
 def worker_options(options: RunOptions, *, host: str | None, iterations: int | None,
                    pacing: float | None = None) -> dict[str, object]:
     """The options a generated locustfile repeats (`export`, the workers of a distributed run)."""
+    from .sources.har.importer import HarOptions
+
     har = asdict(options.har or HarOptions()) if is_har(options.file) else None
     return runtime_options(environment=options.environment, variables=options.variables, host=host,
                            client=options.client, iterations=iterations, pacing=pacing, har_options=har)
@@ -97,6 +112,8 @@ def execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: l
             env: Mapping[str, str]) -> RunOutcome:
     """Run the compiled test here (one process) or on Locust's master/worker engine; `env` is the
     environment `test` was compiled with (the workers of a distributed run rebuild the test)."""
+    from .engine.runner import run_local, run_web_ui
+
     progress = None if options.quiet else sys.stderr
     if options.ui:
         if options.distributed:
@@ -115,6 +132,9 @@ def execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: l
 
 def run_command(options: RunOptions) -> int:
     """`loadspec run FILE`: the whole pipeline; returns the exit code."""
+    from .engine.runner import step_order
+    from .engine.sampler import StatsSampler
+
     env = environment_of(options)
     test, plan = prepare(options, env)
     out = sys.stdout
@@ -150,12 +170,18 @@ def run_command(options: RunOptions) -> int:
     return verdict.exit_code
 
 
-def debug_command(options: RunOptions) -> int:
-    """One user per scenario, one iteration, every request and check printed."""
+def debug_command(options: RunOptions, *, show_secrets: bool = False) -> int:
+    """One user per scenario, one iteration, every request and check printed; credentials masked
+    (`***`) unless `show_secrets`."""
     from .engine.debug import run_debug
+    from .lang.credentials import Masker
+    from .writers.yaml import env_names
 
-    test, _ = prepare(options)
-    return run_debug(test, sys.stdout)
+    env = environment_of(options)
+    test, _ = prepare(options, env)
+    masker = Masker.for_environment(with_recorded_secrets(test.spec, env), env_names(test.spec),
+                                    test.spec.recorded_secrets, show=show_secrets)
+    return run_debug(test, sys.stdout, masker)
 
 
 def _find_demo_spec() -> Path:
@@ -188,14 +214,16 @@ def demo_command(options: RunOptions, *, port: int = 0, serve_only: bool = False
 
 def export_command(options: RunOptions, output: str | None) -> int:
     """`loadspec export FILE [-o OUT]`: write the self-contained Locust file (stdout by default)."""
+    check_host(options.host)
     spec = load_source(options.file, environment=options.environment, variables=options.variables,
-                       har_options=options.har)
+                       har_options=options.har, import_options=options.imports)
     extra = worker_options(options, host=options.host, iterations=options.iterations)
     filename = Path(output).name if output not in (None, "-") else None
-    text = render_locustfile(bundle_spec(spec, options.file, options=extra, har=is_har(options.file)), spec,
-                             filename)
+    bundle = bundle_spec(spec, options.file, options=extra, converted=is_converted(options.file))
+    text = render_locustfile(bundle, spec, filename)
     if output in (None, "-"):
         sys.stdout.write(text)
+        _say_env_needed(bundle.env_needed())
         return EXIT_PASSED
     out = Path(output)
     try:
@@ -204,36 +232,62 @@ def export_command(options: RunOptions, output: str | None) -> int:
         raise InputFileError(f"{out}: cannot write: {exc.strerror}") from None
     sys.stderr.write(f"wrote {out} ({len(text.encode('utf-8')) // 1024 + 1} KB): "
                      f"locust -f {out} --headless {load_hint(spec)}\n")
+    _say_env_needed(bundle.env_needed())
     return EXIT_PASSED
 
 
-def convert_command(files: Sequence[str], options: HarOptions | None, output: str | None) -> int:
-    """`loadspec convert FILE.har... [-o OUT]`: one editable YAML spec from browser recordings."""
-    from .sources.har.importer import import_har
-    from .sources.loader import load_spec_text
+def _say_env_needed(names: list[str]) -> None:
+    if names:
+        sys.stderr.write("the locustfile reads these from the environment at run time (their values are not in "
+                         "it): set " + " ".join(f"{name}=..." for name in names) + " before running it\n")
+
+
+def convert_command(files: Sequence[str], options: HarOptions | None, output: str | None,
+                    imports: Mapping[str, Any] | None = None) -> int:
+    """`loadspec convert FILE.har... [-o OUT]`: one editable YAML spec from browser recordings, or from
+    one Postman collection, OpenAPI document or file of curl commands."""
+    from .sources.dispatch import FOREIGN, import_foreign, importer_for
+    from .sources.har.importer import HarOptions, import_har
     from .writers.yaml import write_yaml
 
-    result = import_har(list(files), options or HarOptions())
     output = output if output not in (None, "-") else None
-    text = write_yaml(result.spec, sources=[str(f) for f in files], notes=result.report.header_notes(),
-                      output=Path(output).name if output else None)
-    load_spec_text(text, output or "<converted>", base_dir=Path(output or ".").resolve().parent)
+    name = Path(output).name if output else None
+    importer = importer_for(files[0]) if files else None
+    if importer is not None and importer.name in FOREIGN:
+        if len(files) > 1:
+            raise UsageError(f"convert takes one {importer.description} at a time (several files are for HAR "
+                             "recordings)")
+        imported = import_foreign(importer.name, files[0], (imports or {}).get(importer.name))
+        return _deliver(imported.yaml(name), output, Path(output or files[0]).resolve().parent,
+                        imported.summary.render(), imported.spec,
+                        list(imported.secrets) + list(imported.summary.needed))
+    recorded = import_har(list(files), options or HarOptions())
+    text = write_yaml(recorded.spec, sources=[str(f) for f in files], notes=recorded.report.header_notes(),
+                      output=name)
+    return _deliver(text, output, Path(output or ".").resolve().parent, recorded.report.render(), recorded.spec,
+                    list(recorded.secrets))
+
+
+def _deliver(text: str, output: str | None, base_dir: Path, summary_text: str, spec: Any, needed: list[str]) -> int:
+    """Check converted YAML with the loader, write it (to `output`, else stdout), then say what it holds."""
+    from .sources.loader import load_spec_text
+
+    load_spec_text(text, output or "<converted>", base_dir=base_dir)
     if output is not None:  # written before the summary: a summary is never followed by a failure
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise InputFileError(f"{output}: cannot write: {exc.strerror or exc}") from None
     summary = sys.stdout if output else sys.stderr
-    print(result.report.render(), file=summary)
+    print(summary_text, file=summary)
     if output is None:
         sys.stdout.write(text)
         return EXIT_PASSED
-    steps = sum(len(s.steps) for s in result.spec.scenarios)
-    print(f"wrote {output}: {plural(len(result.spec.scenarios), 'scenario')}, {plural(steps, 'step')}",
-          file=summary)
-    if result.secrets:
-        print("before running it, set: " + " ".join(f"{name}=..." for name in result.secrets), file=summary)
-    print(f"run it:  loadspec run {output} --host {result.spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
+    steps = sum(len(s.steps) for s in spec.scenarios)
+    print(f"wrote {output}: {plural(len(spec.scenarios), 'scenario')}, {plural(steps, 'step')}", file=summary)
+    if needed:
+        print("before running it, set: " + " ".join(f"{name}=..." for name in needed), file=summary)
+    print(f"run it:  loadspec run {output} --host {spec.host or 'URL'} -u 10 -r 2 -t 1m", file=summary)
     return EXIT_PASSED
 
 

@@ -52,7 +52,7 @@ BAD_VALUES = [
     (["--processes", str(process_cap() + 1)], f"at most {process_cap()} (4 per core)"),
     (["--processes", "100000"], f"100000 is more than this machine can run: at most {process_cap()}"),
     (["--expect-workers", "0", "--master"], "--expect-workers: must be 1 or more, got 0"),
-    (["--max-har-size", "-5"], "--max-har-size: must be a number above 0, got '-5'"),
+    (["--max-har-size", "-5"], "--max-har-size: -5 MB is not a limit; give a number of MB above 0"),
     (["-t", "soon"], "--duration: 'soon' is not a duration"),
 ]
 
@@ -64,6 +64,7 @@ def test_a_bad_value_stops_before_any_request(tmp_path: Path, recording_server, 
     done = subprocess.run(LOADSPEC + ["run", str(spec), *extra], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr, done.stderr
+    assert done.stderr.count("\n") <= 3  # one problem, said once: no usage dump, no traceback
     assert "Traceback" not in done.stderr + done.stdout
     assert recording_server.requests == []  # nothing was sent
 

@@ -383,8 +383,11 @@ def test_debug_shows_requests_checks_and_captures(tmp_path, recording_server, cl
     token = recording_server.tokens[0]
     assert "✓ assert #1 status eq 200" in result.out
     assert "✗ assert #2 json user.id eq 8" in result.out
-    assert f"Authorization: Bearer {token}" in result.out
+    assert "Authorization: Bearer ***" in result.out and token not in result.out  # a credential is masked
     assert len(recording_server.requests) == 2
+    shown = cli("debug", str(spec), "--host", recording_server.url, "--show-secrets", summary=False)
+    assert f"Authorization: Bearer {recording_server.tokens[1]}" in shown.out  # unless asked to show it
+    assert len(recording_server.requests) == 4
 
 
 def test_json_summary_matches_the_server_count(tmp_path, recording_server, cli):

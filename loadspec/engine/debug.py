@@ -2,7 +2,8 @@
 
 For each request: method, URL, status and time, the request headers and body, each assertion's
 result, the values captured, and the first part of the response body on failure. It runs the same
-compiled users as a load test (no separate code path), with a tracer attached.
+compiled users as a load test (no separate code path), with a tracer attached. Credentials are
+masked (`***`) in everything it prints (`lang.credentials.Masker`), unless asked to show them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import IO, Any
 from locust.env import Environment
 from locust.exception import StopTest, StopUser
 
+from ..lang.credentials import Masker
 from ..results.runlog import GROUP_METHOD
 from .compiler import CompiledTest
 
@@ -22,9 +24,15 @@ def _short(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def run_debug(test: CompiledTest, out: IO[str]) -> int:
-    """Run each scenario once with one user; return 0 when every request passed, else 1."""
+def run_debug(test: CompiledTest, out: IO[str], masker: Masker | None = None) -> int:
+    """Run each scenario once with one user; return 0 when every request passed, else 1. `masker`
+    hides credentials in what is printed (by default the spec's recorded ones and secret-named
+    headers, fields and variables)."""
     failed = 0
+    mask = masker or Masker(test.spec.recorded_secrets.values())
+
+    def show(value: Any, limit: int = 200) -> str:  # masked before it is cut: no half secret is shown
+        return _short(mask.text(value if isinstance(value, str) else json.dumps(value, default=str)), limit)
 
     def on_request(request_type: str, name: str, response_time: float, exception: Any = None, **_: Any) -> None:
         nonlocal failed
@@ -33,7 +41,7 @@ def run_debug(test: CompiledTest, out: IO[str]) -> int:
             if request_type == GROUP_METHOD:
                 out.write(f"  group {name}: FAILED ({response_time:.0f}ms)\n")
             elif not isinstance(exception, Exception) or "assert" not in str(exception):
-                out.write(f"  ✗ {request_type} {name}: {exception}\n")
+                out.write(f"  ✗ {request_type} {name}: {mask.text(str(exception))}\n")
         elif request_type == GROUP_METHOD:
             out.write(f"  group {name}: ok ({response_time:.0f}ms)\n")
 
@@ -46,25 +54,28 @@ def run_debug(test: CompiledTest, out: IO[str]) -> int:
 
         def trace(event: str, data: dict[str, Any]) -> None:
             if event != "response":
-                out.write(f"  ✗ {data['step']}: {data.get('url')} — {data.get('error')}\n")
+                out.write(f"  ✗ {data['step']}: {mask.url(str(data.get('url')))} — "
+                          f"{mask.text(str(data.get('error')))}\n")
                 return
+            shown = {key: mask.variable(key, value) for key, value in data["variables"].items()}  # learns secrets
             mark = "✓" if data["failure"] is None else "✗"
-            out.write(f"  {mark} {data['step']}: {data['method']} {data['url']} -> {data['status']} "
+            out.write(f"  {mark} {data['step']}: {data['method']} {mask.url(str(data['url']))} -> {data['status']} "
                       f"({data['ms']:.0f}ms)\n")
-            for key, value in data["request_headers"].items():
-                out.write(f"      > {key}: {_short(value, 120)}\n")
+            for key, value in mask.headers(data["request_headers"]).items():
+                out.write(f"      > {key}: {show(value, 120)}\n")
             if data["request_body"] is not None:
-                out.write(f"      > body: {_short(data['request_body'])}\n")
+                out.write(f"      > body: {show(mask.data(data['request_body']))}\n")
             for label, problem in data["checks"]:
-                out.write(f"      {'✓' if problem is None else '✗'} {label}"
-                          f"{'' if problem is None else '  → ' + problem.split(': ', 1)[-1]}\n")
+                out.write(f"      {'✓' if problem is None else '✗'} {mask.text(label)}"
+                          f"{'' if problem is None else '  → ' + mask.text(problem.split(': ', 1)[-1])}\n")
             for key, value in data["variables"].items():
                 if key not in ("iteration", "user_id") and seen.get(key, object()) != value:
-                    out.write(f"      = {key}: {_short(value, 120)}\n")
+                    out.write(f"      = {key}: {show(shown[key], 120)}\n")
             seen.clear()
             seen.update(data["variables"])
             if data["failure"] is not None:
-                out.write(f"      failure: {data['failure']}\n      < body: {_short(data['body'], 300)}\n")
+                out.write(f"      failure: {mask.text(data['failure'])}\n"
+                          f"      < body: {show(mask.body_text(data['body']), 300)}\n")
 
         user_class.tracer = staticmethod(trace)
         user = user_class(env)

@@ -41,6 +41,7 @@ from ..errors import RunError, UsageError
 from ..results.plan import LoadPlan, check_process_count
 from ..results.runlog import FailureExample, RunLog
 from ..results.stats import collect
+from ..sources.dispatch import is_converted
 from ..writers.locustfile import bundle_spec, file_stem, render_locustfile
 from .compiler import CompiledTest
 from .pools import BatchedIndexSource, IndexDealer, PoolExhausted
@@ -272,7 +273,7 @@ def _write_locustfile(test: CompiledTest, source: Path, options: Mapping[str, An
     spec = test.spec
     if not source.is_file():
         raise UsageError("a distributed run needs the spec as a file, to send it to the workers")
-    bundle = bundle_spec(spec, source, options=options, env=environ, har="har_options" in options)
+    bundle = bundle_spec(spec, source, options=options, env=environ, converted=is_converted(source))
     path = folder / f"loadspec_{file_stem(source)}.py"
     path.write_text(render_locustfile(bundle, spec, path.name), encoding="utf-8")
     return path

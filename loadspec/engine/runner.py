@@ -31,6 +31,7 @@ from ..model import Stage, iter_request_steps
 from ..results.plan import LoadPlan
 from ..results.stats import RunResults, collect
 from .compiler import CompiledTest
+from .webui import install_tab
 
 
 class StagesShape(LoadTestShape):
@@ -186,6 +187,7 @@ def _serve_web_ui(test: CompiledTest, env: Environment, runner: Any, host: str, 
         web_ui = env.create_web_ui(host, port)
     except OSError as exc:
         raise RunError(f"cannot serve the web UI on {host}:{port}: {exc.strerror or exc}") from None
+    install_tab(web_ui, env, test, step_order(test))
     env.events.init.fire(environment=env, runner=runner, web_ui=web_ui)
     history = gevent.spawn(stats_history, runner)
     terminate = gevent.event.Event()

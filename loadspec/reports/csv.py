@@ -12,7 +12,6 @@ from ..engine.sampler import history_row
 from .report import RunReport
 
 
-
 def write_csv(report: RunReport, prefix: str | Path) -> list[Path]:
     """Locust's four CSV files (`PREFIX_stats.csv`, `_stats_history.csv`, `_failures.csv`,
     `_exceptions.csv`), written from the final statistics rather than Locust's 1 s-stale writer."""

@@ -12,7 +12,6 @@ from ..results.stats import PERCENTILE_PRECISION
 from .report import RunReport
 
 
-
 def _example_dict(example: FailureExample) -> dict[str, Any]:
     return {"step": example.step, "method": example.method, "url": example.url, "status": example.status,
             "message": example.message, "body_excerpt": example.body_excerpt}

@@ -11,7 +11,6 @@ from ..results.thresholds import ALL_REQUESTS
 from .report import RunReport
 
 
-
 def _failure_text(report: RunReport, row: StepResult) -> str:
     lines = []
     for failure in report.results.failures:

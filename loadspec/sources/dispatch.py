@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -65,10 +66,57 @@ def _import_har(path: Path, options: Any) -> tuple[Spec, str]:
     return result.spec, result.report.render(brief=True)
 
 
+#: The importers of `postman/`, `openapi/` and `curl.py`: name → (module, import function). Imported on
+#: first use, so that loading a YAML spec does not import them.
+FOREIGN: dict[str, tuple[str, str]] = {
+    "openapi": ("loadspec.sources.openapi", "import_openapi"),
+    "postman": ("loadspec.sources.postman", "import_postman"),
+    "curl": ("loadspec.sources.curl", "import_curl"),
+}
+
+
+def import_foreign(name: str, path: str | Path, options: Any = None) -> Any:
+    """Run the importer `name` of FOREIGN on `path`: its `ImportResult` (Spec and summary)."""
+    from importlib import import_module
+
+    module, function = FOREIGN[name]
+    return getattr(import_module(module), function)(path, options)
+
+
+def _foreign(name: str, description: str, hint: Callable[[bytes], bool]) -> Importer:
+    """An importer of FOREIGN, recognised by its own `looks_like` once the cheap `hint` on the
+    file's first bytes allows it (so checking a YAML spec imports none of them)."""
+    def recognise(path: Path, head: bytes) -> bool:
+        if not head or not hint(head):
+            return False
+        from importlib import import_module
+
+        from .common import sniff_text
+
+        return bool(import_module(FOREIGN[name][0]).looks_like(path, sniff_text(path, head)))
+
+    def load(path: Path, options: Any) -> tuple[Spec, str]:
+        result = import_foreign(name, path, options)
+        return result.spec, result.summary.render(brief=True)
+
+    return Importer(name, recognise, load, description)
+
+
+_CURL_HINT = re.compile(rb"(^|\n)\s*(\$|>|PS>)?\s*curl")
+
 #: Input kinds other than YAML, tried in order; a file none of them recognises is read as YAML.
 IMPORTERS: list[Importer] = [
     Importer("har", lambda path, head: is_har(path), _import_har, "a HAR recording"),
+    _foreign("openapi", "an OpenAPI document", lambda head: b"openapi" in head),
+    _foreign("postman", "a Postman collection", lambda head: head.startswith(b"{")),
+    _foreign("curl", "a file of curl commands", lambda head: _CURL_HINT.search(head) is not None),
 ]
+
+
+def is_converted(path: str | Path) -> bool:
+    """True for an imported source (anything but a YAML spec): workers and exported locustfiles get
+    it as converted YAML — what its import options made of it, credentials as `{{ env.NAME }}`."""
+    return importer_for(path) is not None
 
 
 def importer_for(path: str | Path) -> Importer | None:
@@ -118,5 +166,5 @@ def describe(spec: Spec) -> str:
     return f"{plural(len(spec.scenarios), 'scenario')}, {plural(steps, 'step')}, {plural(len(spec.data), 'data pool')}"
 
 
-__all__ = ["HEAD_BYTES", "IMPORTERS", "Importer", "describe", "importer_for", "is_har", "load_source",
-           "with_recorded_secrets"]
+__all__ = ["FOREIGN", "HEAD_BYTES", "IMPORTERS", "Importer", "describe", "import_foreign", "importer_for",
+           "is_converted", "is_har", "load_source", "with_recorded_secrets"]

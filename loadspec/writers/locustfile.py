@@ -1,8 +1,9 @@
 """Bundle a spec with its data files and write it out as one self-contained Locust file.
 
 `loadspec export FILE -o locustfile.py` and the master of a distributed run both use this: the
-spec's own text (YAML, or a HAR recording) and every file it names (CSV pools, JSON Schema files,
-upload files) are inlined as string literals, and the generated file rebuilds the user classes with
+spec's own text (YAML; a HAR recording is inlined as the spec it converts to, with its credentials
+as `{{ env.NAME }}` templates, never as the raw recording) and every file it names (CSV pools, JSON
+Schema files, upload files) are inlined as string literals, and the generated file rebuilds the user classes with
 `loadspec.runtime.locust_users` wherever Locust imports it (plain `locust -f`, `-f -` workers, the
 Kubernetes operator, Helm charts). This module reads the spec and its files and writes text; it
 never imports Locust and never runs anything.
@@ -24,6 +25,7 @@ import yaml
 from .._version import __version__
 from ..errors import InputFileError
 from ..model import Spec, UploadFile, iter_request_steps
+from .yaml import write_yaml
 
 _ENV_REF = re.compile(r"\benv\.([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -37,33 +39,54 @@ class Bundle:
     files: dict[str, str | bytes] = field(default_factory=dict)  # by path relative to the spec's folder
     options: dict[str, Any] = field(default_factory=dict)  # keyword arguments of runtime.locust_users
     env: dict[str, str] = field(default_factory=dict)  # env.NAME values shipped along (runs only)
+    origin: str = ""  # the HAR recording the spec text was converted from, if any
+
+    def env_needed(self) -> list[str]:
+        """The env.NAME variables the spec reads that are not shipped along, in order of first use."""
+        return [name for name in dict.fromkeys(_ENV_REF.findall(self.text)) if name not in self.env]
 
 
 def bundle_spec(spec: Spec, path: str | Path, *, options: Mapping[str, Any] | None = None,
-                env: Mapping[str, str] | None = None, har: bool = False) -> Bundle:
-    """Read the spec file at `path` (already loaded as `spec`; `har` when it is a HAR recording)
-    and the files it names."""
+                env: Mapping[str, str] | None = None, converted: bool = False) -> Bundle:
+    """Read the spec file at `path` (already loaded as `spec`) and the files it names.
+
+    `converted`: `path` is an imported source (a HAR recording, a Postman collection, an OpenAPI
+    document, curl commands), never inlined as it is: the bundle holds the spec as converted YAML
+    (`spec` written out), its credentials stay `{{ env.NAME }}` templates, and it needs no import
+    options. `env` is given for a run only (a distributed run's workers): then the values of the
+    env.NAME variables the spec reads travel along, a source's own credentials under the real
+    environment."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"{file}: cannot read: {exc.strerror}") from None
+    origin = ""
+    options = dict(options or {})
+    if converted:
+        source, origin = f"{file.stem}.yaml", file.name
+        text = write_yaml(spec, sources=[file.name], output=source)
+        options.pop("har_options", None)  # the text is the converted spec: nothing left to import
+        options.pop("import_options", None)
+        if env is not None:
+            env = {**spec.recorded_secrets, **env}
+    else:
+        source = file.name
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"{file}: cannot read: {exc.strerror}") from None
     base_dir = file.resolve().parent
-    files, text = _referenced_files(spec, text, base_dir, har=har)
+    files, text = _referenced_files(spec, text, base_dir)
     names = set(_ENV_REF.findall(text))
     shipped = {name: value for name, value in (env or {}).items() if name in names}
-    return Bundle(source=file.name, text=text, files=files, options=dict(options or {}), env=shipped)
+    return Bundle(source=source, text=text, files=files, options=options, env=shipped, origin=origin)
 
 
-def _referenced_files(spec: Spec, text: str, base_dir: Path, *, har: bool) -> tuple[dict[str, str | bytes], str]:
+def _referenced_files(spec: Spec, text: str, base_dir: Path) -> tuple[dict[str, str | bytes], str]:
     """Every existing file the spec names, keyed by the path the spec uses (relative to its folder).
     A file named by an absolute path is renamed into `_files/` and the spec text rewritten to match."""
     names: list[str] = []
-    if not har:
-        try:
-            names += _file_values(yaml.safe_load(text))
-        except yaml.YAMLError:
-            pass
+    try:
+        names += _file_values(yaml.safe_load(text))
+    except yaml.YAMLError:
+        pass
     for scenario in spec.scenarios:
         for step in iter_request_steps(scenario.setup + scenario.steps):
             if step.body is not None and step.body.kind == "files":
@@ -137,8 +160,6 @@ def runtime_options(*, environment: str | None, variables: Mapping[str, str], ho
     }
     if pacing is not None:
         options["pacing"] = pacing
-    if har_options is not None:
-        options["har_options"] = dict(har_options)
     return options
 
 
@@ -149,12 +170,13 @@ def file_stem(source: str | Path) -> str:
 
 def render_locustfile(bundle: Bundle, spec: Spec | None = None, filename: str | None = None) -> str:
     """The text of a Locust file that rebuilds the bundle's users with `loadspec.runtime`."""
-    stem = file_stem(bundle.source)
+    origin = bundle.origin or bundle.source
+    stem = file_stem(origin)
     filename = filename or f"{stem}_locustfile.py"
     title = re.sub(r'["\\\s]+', " ", spec.name if spec else stem).strip()
     hint = load_hint(spec)
     lines = [
-        f'"""{title}: a Locust file generated by loadspec {__version__} from {bundle.source}.',
+        f'"""{title}: a Locust file generated by loadspec {__version__} from {origin}.',
         "",
         "The scenario and its data files are inlined below, so this one file is all Locust needs on a",
         "machine with loadspec installed. Run it like any locustfile:",
@@ -165,10 +187,20 @@ def render_locustfile(bundle: Bundle, spec: Spec | None = None, filename: str | 
         "",
         "Sequential and unique data pools are dealt out by the master, so unique rows stay unique across",
         "workers. env.NAME values are read from each machine's environment.",
-        f"To change the test, edit the spec and run `loadspec export {bundle.source}` again.",
-        '"""',
-        "",
+        f"To change the test, edit the spec and run `loadspec export {origin}` again.",
     ]
+    if bundle.origin:
+        lines[-1:-1] = [
+            f"The spec below is {bundle.origin} converted by `loadspec convert`; the recording itself is not",
+            "inlined, and the credentials it sent are not in this file.",
+        ]
+    needed = bundle.env_needed()
+    if needed:
+        lines += ["", "These env.NAME variables are read from the environment of every machine that runs this file",
+                  "(their values are not in it); set them before `locust -f` (a missing one stops the run with",
+                  "its name):", ""]
+        lines += [f"    export {name}=..." for name in needed]
+    lines += ['"""', ""]
     if any(isinstance(content, bytes) for content in bundle.files.values()):
         lines.append("from base64 import b64decode")
         lines.append("")

@@ -5,9 +5,10 @@ where it loses information: repeated Set-Cookie headers, base64 bodies, missing 
 drop what a load test must not replay (static assets, other hosts, CORS preflights, cache hits,
 aborted, websocket and data: entries; every drop counted by reason), clean the headers, replay
 redirects as redirects (the step asserts the 3xx, the next recorded request is the next step), infer
-think time from the gaps, name steps by their templated path and assert the recorded status.
-Finding dynamic values and credentials is `_correlate`'s job, writing YAML is `_yamlwriter`'s. It
-reads the files it is given and nothing else, never sends a request and never imports the engine.
+think time from the gaps, name steps by their templated path and assert the recorded status. Finding
+dynamic values is `correlate`'s job, deciding what is a credential (and replacing it by an env
+template) `lang.credentials`', writing YAML `writers.yaml`'s. It reads the files it is given and
+nothing else, never sends a request and never imports the engine.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urljoin, ur
 from haralyzer import HarEntry, HarParser
 
 from ...errors import HarError, InputFileError, UsageError
+from ...lang.credentials import Protector, Secret, SecretRegistry, basic_authorization, is_secret_name, split_userinfo
 from ...lang.text import format_duration as duration
 from ...lang.text import unique_name
 from ...model import (
@@ -48,9 +50,6 @@ from .correlate import (
     Correlator,
     DraftRequest,
     RecordedResponse,
-    Secret,
-    SecretRegistry,
-    is_secret_key,
     looks_dynamic,
     sanitized_warning,
     set_cookies,
@@ -288,6 +287,7 @@ class _Entry:
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     reason: str | None = None  # why it is dropped; None = kept
     page: str = ""  # path of the latest document the browser had navigated to
+    userinfo: str | None = None  # `user:password` the URL carried (removed from `url` and `parts`)
 
 
 def _pairs(value: Any) -> list[tuple[str, str]]:
@@ -330,6 +330,7 @@ def _normalise(log: dict[str, Any], report: FileReport) -> list[_Entry]:
             report.dropped["malformed entry"] += 1
             report.warnings.append(f"entry #{position + 1} has no request method or URL; skipped")
             continue
+        url, userinfo = split_userinfo(url)  # a credential: never part of a host, a name or a message
         try:
             parts = urlsplit(url)
         except ValueError as exc:  # e.g. "http://[::1/x": Invalid IPv6 URL
@@ -351,6 +352,7 @@ def _normalise(log: dict[str, Any], report: FileReport) -> list[_Entry]:
             elapsed=float(elapsed) / 1000.0 if isinstance(elapsed, (int, float)) and elapsed > 0 else 0.0,
             status=status, resource_type=str(raw.get("_resourceType") or "").lower(), mime=mime,
             request_headers=_pairs(request.get("headers")), response_headers=_pairs(response.get("headers")),
+            userinfo=userinfo,
         ))
     # an entry without a readable time keeps its place in the file: it gets the time of the entry
     # before it (the first known time for the entries before any)
@@ -718,6 +720,9 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
 
     correlator = Correlator(drafts, responses, secrets, enabled=options.correlate)
     result = correlator.run()
+    protector = Protector(secrets)
+    for draft in drafts:  # whatever correlation did not turn into a capture or an env template
+        protector.protect(draft)
 
     names = [_step_label(x.first, main, d.segment_names) for x, d in zip(kept, drafts, strict=True)]
     report.correlations = [_describe(c, names) for c in result.correlations]
@@ -782,6 +787,8 @@ def _draft(exchange: _Exchange, main: str, report: FileReport) -> DraftRequest |
                                "recording does not hold (Chromium leaves large bodies out); the step is left out "
                                "rather than sent empty")
         return None
+    if entry.userinfo and not any(k.lower() == "authorization" for k, _ in recorded_headers):
+        recorded_headers = [*recorded_headers, ("Authorization", basic_authorization(entry.userinfo))]
     kind, body, note = _request_body(raw, recorded_headers)
     headers = clean_headers(recorded_headers)
     if kind == "json":
@@ -920,8 +927,8 @@ def _looks_sanitized(entries: list[_Entry], drafts: list[DraftRequest], response
             message = entry.raw.get(part)
             if isinstance(message, dict) and message.get("cookies"):
                 return False
-    login = any(d.body_kind == "form" and any(is_secret_key(str(k)) for k, _ in d.body) for d in drafts)
-    login = login or any(d.body_kind == "json" and isinstance(d.body, dict) and any(is_secret_key(str(k))
+    login = any(d.body_kind == "form" and any(is_secret_name(str(k)) for k, _ in d.body) for d in drafts)
+    login = login or any(d.body_kind == "json" and isinstance(d.body, dict) and any(is_secret_name(str(k))
                                                                                     for k in d.body)
                          for d in drafts)
     denied = any(r.status in (401, 403) for r in responses)
