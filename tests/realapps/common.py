@@ -152,9 +152,13 @@ def _drain(process: subprocess.Popen[str]) -> None:
 
 
 def keep_entry(entry: dict[str, Any]) -> bool:
-    """Record-time filter: scripts, stylesheets, images, fonts and /static/ files are left out."""
+    """Record-time filter: scripts, stylesheets, images, fonts and /static/ files are left out, by
+    resource type, by MIME type and by path."""
     if str(entry.get("_resourceType", "")).lower() in STATIC_TYPES:
         return False
+    mime = str(entry.get("response", {}).get("content", {}).get("mimeType", "")).lower()
+    if mime.startswith(("image/", "font/", "text/css", "text/javascript", "application/javascript")):
+        return False  # also when fetched by a script (Wagtail's icon sprite)
     return not STATIC_PATH.search(entry["request"]["url"].split("?")[0] + "?")
 
 
