@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,7 +48,8 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def status_log(app: Callable[..., Any], log_path: Path) -> Callable[..., Any]:
-    """Wrap a WSGI app: one JSON line {method, path, status} per request, appended to `log_path`."""
+    """Wrap a WSGI app: one JSON line {method, path, status} per request, appended to `log_path`; the
+    traceback of an exception the app raised goes to `errors.log` next to it."""
     lock = threading.Lock()
 
     def logged(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -58,7 +60,15 @@ def status_log(app: Callable[..., Any], log_path: Path) -> Callable[..., Any]:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         try:
-            return app(environ, recording_start)
+            result = app(environ, recording_start)
+            try:
+                return list(result)  # the body is read here, so an error while producing it is logged too
+            finally:
+                getattr(result, "close", lambda: None)()
+        except Exception:
+            with lock, (log_path.parent / "errors.log").open("a") as out:
+                out.write(f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}\n{traceback.format_exc()}\n")
+            raise
         finally:
             query = environ.get("QUERY_STRING")
             line = json.dumps({"method": environ["REQUEST_METHOD"],

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import fcntl
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -27,6 +29,29 @@ USERNAME = "admin"
 PASSWORD = "Secr3t-pass"
 
 
+def trac_multipart() -> None:
+    """Make `import multipart` give Trac the module it needs (defnull's `multipart`): loadspec's test
+    extras install `python-multipart`, whose shim of the same name replaces it in the venv. A private
+    copy is installed once into the corpus cache and put first on sys.path."""
+    try:
+        import multipart
+
+        if hasattr(multipart, "parse_options_header"):
+            return
+    except ImportError:
+        pass
+    cache = Path(tempfile.gettempdir()) / "loadspec-realapps-cache"
+    target = cache / "trac-multipart"
+    cache.mkdir(exist_ok=True)
+    with open(cache / "trac-multipart.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not any(target.glob("multipart*")):
+            subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+                            "multipart>=1.0,<2"], check=True)
+    sys.path.insert(0, str(target))
+    sys.modules.pop("multipart", None)
+
+
 def create(folder: Path) -> Path:
     """A new Trac environment in folder/env whose SQLite database is folder/db.sqlite3."""
     from trac.env import Environment
@@ -38,7 +63,8 @@ def create(folder: Path) -> Path:
         ("trac", "database", f"sqlite:{folder / 'db.sqlite3'}"),
         ("trac", "base_url", ""),
         ("components", "tracopt.ticket.deleter.*", "enabled"),
-        ("logging", "log_type", "none"),
+        ("logging", "log_type", "file"),
+        ("logging", "log_level", "ERROR"),  # env/log/trac.log: the tracebacks behind any 500
     ])
     PermissionSystem(env).grant_permission(USERNAME, "TRAC_ADMIN")
     env.shutdown()
@@ -71,6 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="realapp-trac-"))
     folder.mkdir(parents=True, exist_ok=True)
+    trac_multipart()
     env_path = create(folder)
     print(f"environment {env_path}; user {USERNAME} / {PASSWORD}", flush=True)
     serve(application(env_path), folder, args.port)
