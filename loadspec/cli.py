@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_har_options(debug)
     _add_import_options(debug)
     debug.add_argument("--host", help="base URL, overriding the spec's host")
-    debug.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
+    debug.add_argument("--client", choices=["wire", "fast", "requests"], help="HTTP client (default: the spec's)")
     debug.add_argument("--env-file", action="append", default=[], metavar="FILE",
                        help="read env.NAME values from a dotenv file; the real environment wins")
     debug.add_argument("--show-secrets", action="store_true",
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
     _add_source_options(export)
     export.add_argument("--host", help="base URL baked in (Locust's --host still overrides it)")
-    export.add_argument("--client", choices=["fast", "requests"], help="HTTP client (default: the spec's)")
+    export.add_argument("--client", choices=["wire", "fast", "requests"], help="HTTP client (default: the spec's)")
     export.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then the user stops")
     _add_har_options(export)
     _add_import_options(export)
@@ -215,8 +215,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     load.add_argument("-t", "--duration", metavar="DURATION", help="run time, e.g. 30s, 5m")
     load.add_argument("--iterations", type=_count, metavar="N", help="iterations per user, then stop")
     parser.add_argument("--host", help="base URL, overriding the spec's host")
-    parser.add_argument("--client", choices=["fast", "requests"],
-                        help="HTTP client: fast (FastHttpUser, default) or requests (HttpUser)")
+    parser.add_argument("--client", choices=["wire", "fast", "requests"],
+                        help="HTTP client: wire (loadspec's own, default), fast (FastHttpUser) or requests (HttpUser)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no live progress lines")
     load.add_argument("--profile", choices=PROFILES,
                       help="a named load profile scaled from the spec's load (see docs/profiles.md)")

@@ -87,6 +87,8 @@ def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[
     plan = (profile_plan(options.profile, spec.load, **overrides) if options.profile
             else plan_load(spec.load, **overrides))
     plan.pacing = options.pacing
+    if plan.is_open and plan.pacing is not None:
+        raise UsageError("--pacing applies to the closed model; this spec sets an arrival rate (load.rate)")
     if env is None:
         env = environment_of(options)
     iterations = plan.iterations
@@ -110,6 +112,16 @@ def worker_options(options: RunOptions, *, host: str | None, iterations: int | N
 
 def execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: list[Monitor], *,
             env: Mapping[str, str]) -> RunOutcome:
+    """The spec's `before:` steps, the run (`_execute`), then its `after:` steps: the hooks run once,
+    in this process, also when the users run on workers (which get what `before:` captured)."""
+    from .engine.hooks import run_after, run_before
+
+    hooks = run_before(test)
+    return run_after(test, _execute(test, plan, options, monitors, env=env), hooks)
+
+
+def _execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: list[Monitor], *,
+             env: Mapping[str, str]) -> RunOutcome:
     """Run the compiled test here (one process) or on Locust's master/worker engine; `env` is the
     environment `test` was compiled with (the workers of a distributed run rebuild the test)."""
     from .engine.runner import run_local, run_web_ui
@@ -174,11 +186,13 @@ def debug_command(options: RunOptions, *, show_secrets: bool = False) -> int:
     """One user per scenario, one iteration, every request and check printed; credentials masked
     (`***`) unless `show_secrets`."""
     from .engine.debug import run_debug
+    from .engine.hooks import run_before
     from .lang.credentials import Masker
     from .writers.yaml import env_names
 
     env = environment_of(options)
     test, _ = prepare(options, env)
+    run_before(test)  # so the users see what before: captures
     masker = Masker.for_environment(with_recorded_secrets(test.spec, env), env_names(test.spec),
                                     test.spec.recorded_secrets, show=show_secrets)
     return run_debug(test, sys.stdout, masker)

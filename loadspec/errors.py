@@ -55,11 +55,20 @@ class Diagnostic:
         return "\n".join(out)
 
 
-def render_all(diagnostics: list[Diagnostic], source_text: str | None = None) -> str:
-    """Render several diagnostics of one file, in file order."""
+def render_all(diagnostics: list[Diagnostic], source_text: str | None = None, file: str | None = None) -> str:
+    """Render several diagnostics of one file (`file`, whose text is `source_text`), in file order.
+    A diagnostic in another file the spec names (a CSV pool, an extension) quotes that file's line."""
     lines = source_text.splitlines() if source_text is not None else None
     ordered = sorted(diagnostics, key=lambda d: (d.where.file, d.where.line, d.where.col))
-    return "\n\n".join(d.render(lines) for d in ordered)
+    return "\n\n".join(d.render(lines if file is None or d.where.file == file else _lines_of(d.where.file))
+                       for d in ordered)
+
+
+def _lines_of(path: str) -> list[str] | None:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 #: Exit codes of `loadspec run` (documented in docs/thresholds.md).
@@ -92,7 +101,7 @@ class SpecError(LoadspecError):
     def render(self) -> str:
         """All problems, each with its source line and caret, then a count."""
         count = len(self.diagnostics)
-        body = render_all(self.diagnostics, self.source_text)
+        body = render_all(self.diagnostics, self.source_text, self.path)
         return f"{body}\n\n{self.path}: {count} error{'s' if count != 1 else ''}"
 
 

@@ -33,7 +33,7 @@ PoolScope = Literal["user", "iteration"]
 OnExhausted = Literal["recycle", "stop_user", "stop_test"]
 CookieScope = Literal["user", "iteration"]
 Pick = Literal["first", "last", "random", "all"]
-ClientKind = Literal["fast", "requests"]
+ClientKind = Literal["wire", "fast", "requests"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,7 @@ class RequestStep:
     when: Assertion | None = None
     probability: float | None = None
     on_fail: OnFail = "stop_iteration"
+    tags: dict[str, str] = field(default_factory=dict)  # its own and those of its enclosing groups
     comment: str | None = None  # notes written above the step by the YAML writer
     section: str | None = None  # a heading above the first of consecutive steps sharing it (a browser page)
     where: Location = NOWHERE
@@ -160,6 +161,7 @@ class GroupStep:
 
     name: str
     steps: list[Step]
+    tags: dict[str, str] = field(default_factory=dict)
     where: Location = NOWHERE
 
 
@@ -208,11 +210,13 @@ class Defaults:
 
 @dataclass
 class Stage:
-    """One step of a load profile: move to `users` over `duration` seconds."""
+    """One step of a load profile: move to `users` over `duration` seconds, or (open model) move
+    the arrival rate linearly to `rate` iterations per second over `duration` seconds."""
 
     duration: float
     users: int
     spawn_rate: float | None = None
+    rate: float | None = None
 
 
 @dataclass
@@ -225,6 +229,14 @@ class Load:
     stages: list[Stage] = field(default_factory=list)
     iterations: int | None = None
     pacing: float | None = None
+    #: The open model: iterations started per second (the start rate when stages carry `rate:`),
+    #: run by at most `max_users` concurrent users, `users` of them started up front.
+    rate: float | None = None
+    max_users: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.rate is not None or any(stage.rate is not None for stage in self.stages)
 
 
 @dataclass
@@ -240,6 +252,21 @@ class Threshold:
     step: str | None = None
     abort_on_fail: bool = False
     delay_abort_eval: float = 0.0
+    #: Judge only the requests of steps carrying all these tags; `tag_steps` are their names
+    #: (resolved by the loader).
+    tags: dict[str, str] = field(default_factory=dict)
+    tag_steps: tuple[str, ...] = ()
+    where: Location = NOWHERE
+
+
+@dataclass
+class Extension:
+    """A Python file of `extensions:`: every public function in it is a template function.
+    `functions` maps a name to (callable, min args, max args); `path` is as the spec wrote it."""
+
+    path: str
+    file: Path
+    functions: dict[str, tuple[Any, int, int]] = field(default_factory=dict)
     where: Location = NOWHERE
 
 
@@ -255,7 +282,11 @@ class Spec:
     data: dict[str, DataPool] = field(default_factory=dict)
     load: Load = field(default_factory=Load)
     thresholds: list[Threshold] = field(default_factory=list)
-    client: ClientKind = "fast"
+    client: ClientKind = "wire"
+    #: Test hooks: steps run once per test, before the first user starts and after the last stops.
+    before: list[Step] = field(default_factory=list)
+    after: list[Step] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
     version: int = 1
     source: Path | None = None
     environment: str | None = None
@@ -286,7 +317,8 @@ def iter_request_steps(steps: list[Step]) -> list[RequestStep]:
     return found
 
 
-__all__ = ["Assertion", "Body", "Capture", "ClientKind", "DataPool", "Defaults", "GroupStep", "HTTP_METHODS",
+__all__ = ["Assertion", "Body", "Capture", "ClientKind", "DataPool", "Defaults", "Extension", "GroupStep",
+           "HTTP_METHODS",
            "INLINE_QUERIES", "Load", "Location", "LoopStep", "NOWHERE", "OnExhausted", "OnFail", "PREDICATES",
            "Pick", "PoolOrder", "PoolScope", "Predicate", "QUERY_KINDS", "Query", "RequestStep", "SELECTOR_QUERIES",
            "Scenario", "Spec", "Stage", "Step", "ThinkTime", "Threshold", "UploadFile", "iter_request_steps",

@@ -27,8 +27,10 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, Runner, WorkerRunner
 
+from .engine.arrival import arm_process, serve_arrivals
 from .engine.compiler import CompiledTest, compile_spec
 from .engine.distributed import attach_worker, serve_rows
+from .engine.hooks import attach_hooks, share_before_values
 from .engine.runner import StagesShape, end_reason
 from .errors import LoadspecError, SpecError
 from .model import Spec
@@ -57,12 +59,14 @@ def locust_users(
     pacing: float | None = None,
     har_options: Mapping[str, Any] | None = None,
     env_defaults: Mapping[str, str] | None = None,
+    shared: Mapping[str, Any] | None = None,
 ) -> dict[str, type]:
     """Build the Locust user classes (and a load shape when the spec has stages) of a spec given as
     text. `source` is the spec's file name (its suffix picks YAML or HAR); `files` holds the files it
     names, by path relative to the spec; a single leading newline of a text is ignored. env.NAME is
     read from this process's environment, then from `env_defaults` (and, for a HAR recording, from
-    the credentials it recorded). `har_options` are `HarOptions` fields. A bad spec exits with code 2."""
+    the credentials it recorded). `har_options` are `HarOptions` fields. `shared` holds what the
+    master's `before:` captured: variables of every user here. A bad spec exits with code 2."""
     try:
         with _materialised(source, strip_leading_newline(text), files or {}) as spec_file:
             spec = _load(spec_file, environment, variables, har_options)
@@ -71,14 +75,18 @@ def locust_users(
                 host = NO_HOST  # Locust sets the users' host from --host before it starts them
             # compiling reads the upload files: inside the folder's lifetime
             test = compile_spec(spec, env=env, host=host, client=client, iterations=iterations, pacing=pacing)
+            share_before_values(test, shared or {})
         spec.source = Path(Path(source).name)
     except SpecError as exc:
         _exit(exc.render())
     except LoadspecError as exc:
         _exit(f"error: {exc}")
     events.init.add_listener(partial(_on_init, test=test))
+    # Loading and compiling blocked the gevent loop while Locust imports this file; without this,
+    # the loop's cached clock is that old and Locust's -t timer (spawned next) fires that much early.
+    gevent.get_hub().loop.update_now()
     found: dict[str, type] = {cls.__name__: cls for cls in test.user_classes}
-    if spec.load.stages:
+    if spec.load.stages and not spec.load.is_open:  # rate stages are the gate's schedule, not a shape
         found["LoadspecStages"] = _stages_shape(spec)
     return found
 
@@ -135,6 +143,9 @@ def _stages_shape(spec: Spec) -> type:
 
 
 def _on_init(test: CompiledTest, environment: Environment, runner: Runner | None = None, **_: Any) -> None:
+    if runner is not None:
+        arm_process(runner, test)
+        attach_hooks(runner, test)
     if isinstance(runner, WorkerRunner):
         attach_worker(runner, test)
         return
@@ -144,6 +155,7 @@ def _on_init(test: CompiledTest, environment: Environment, runner: Runner | None
         raise SystemExit(2)
     if isinstance(runner, MasterRunner):
         serve_rows(runner, test)
+        serve_arrivals(runner, test)
     if runner is not None:
         gevent.spawn(_watch, environment, runner, test)
 

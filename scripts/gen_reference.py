@@ -126,6 +126,29 @@ Built-in functions:
 | `now()` | the current UTC time, ISO 8601 with milliseconds | `2025-01-31T09:30:00.123+00:00` |
 | `now(format)` | the current UTC time in a `strftime` format | `now('%Y-%m-%d')` gives `2025-01-31` |
 | `timestamp()` | the current Unix time in whole seconds | `1738315800` |
+| `timestamp_ms()` | the current Unix time in milliseconds | `1738315800123` |
+| `random_uuid()` | the same as `uuid()` | `9b2c...` |
+| `random_float(a, b)` | a random number from `a` to `b` | `random_float(0.5, 2)` gives `1.37...` |
+| `random_email()` | a random address at `example.com` (or `random_email(domain)`) | `user.k3x9qa0b1c@example.com` |
+| `base64(s)` | `s` (its UTF-8 bytes) in Base64 | `base64('a:b')` gives `YTpi` |
+| `base64url(s)` | URL-safe Base64 without padding (JWT style) | `base64url('a?')` gives `YT8` |
+| `base64_decode(s)` | the text a Base64 (or URL-safe Base64) value encodes | `base64_decode('YTpi')` gives `a:b` |
+| `url_encode(s)` | `s` percent-encoded for a URL path or query (every reserved character) | `url_encode('a b/c')` gives `a%20b%2Fc` |
+| `url_decode(s)` | the reverse of `url_encode` | `url_decode('a%20b')` gives `a b` |
+| `sha256(s)` | the SHA-256 digest of `s`, in hex (also `sha1(s)`, `md5(s)`) | `sha256('abc')` gives `ba7816bf...` |
+| `hmac_sha256(key, s)` | the HMAC-SHA256 of `s` with `key`, in hex (API signatures) | `hmac_sha256(env.SECRET, body)` |
+| `basic_auth(user, password)` | an `Authorization` header value for HTTP Basic | `basic_auth('ann', 'pw')` gives `Basic YW5uOnB3` |
+| `int(s)` | a whole number from text (`'3'`, `'3.0'`): CSV values are text | `int(row.qty)` sends `3`, not `"3"` |
+| `float(s)` | a number from text | `float('1.5')` |
+| `str(v)` | text from any value | `str(42)` gives `"42"` |
+| `bool(s)` | `true` for `1`, `true`, `yes`, `on` (any case), else `false` | `bool('yes')` |
+| `json(v)` | a value encoded as compact JSON text (e.g. to sign it) | `json(order)` gives `{"id":1}` |
+| `json_parse(s)` | the value a JSON text holds | `json_parse('[1, 2]')` |
+| `lower(s)`, `upper(s)`, `trim(s)` | `s` in lower case, upper case, without surrounding spaces | `upper('eur')` gives `EUR` |
+| `length(v)` | the number of items of a list or characters of a text | `length(items)` |
+
+Functions of the spec's `extensions:` (Python files) are called the same way; see
+docs/extensions.md. A function that raises fails its step with `name() failed: ...`.
 
 Arguments are numbers, quoted strings, lists `[...]` or variable names. Nothing else is
 evaluated: no arithmetic, no filters, no Python.
@@ -144,19 +167,27 @@ Rules:
 """
 
 SECTIONS: tuple[Section, ...] = (
-    Section("Top level", ("",)),
+    Section("Top level", ("",), """\
+`before` and `after` run once per test, in the process that leads it (the master of a distributed
+run), before the first user starts and after the last one stopped. Their requests are in the
+statistics like any step.
+"""),
     Section("Request defaults", ("defaults",)),
-    Section("Load", ("load", "stage"), """\
+    Section("Load", ("load", "stage", "rate"), """\
 Use either `users` (with `spawn_rate` and `duration`) or `stages`, not both. `iterations` can be
 combined with either; the run then ends when every user has done its iterations or when the time
 is over, whichever comes first.
+
+With `rate` (or stages with `rate`) the load is an open model: iterations start at the rate
+whatever the response times, by at most `max_users` users; `users` are the ones started up front.
+See docs/profiles.md.
 """),
     Section("Data pools", ("data", "data_pool"), """\
 Example: with `data: {users: {csv: data/users.csv, order: unique}}` and a file starting with the
 header `email,password`, a step writes `json: {email: "{{ users.email }}", password:
 "{{ users.password }}"}`. Every column used must exist in the header (checked when loading).
 """),
-    Section("Thresholds", ("thresholds", "threshold", "threshold_expression"), """\
+    Section("Thresholds", ("thresholds", "threshold", "threshold_expression", "tags"), """\
 Response-time values are compared in milliseconds (`p95 < 0.5s` is `p95 < 500ms`), rates as
 fractions (`error_rate < 1%` is `error_rate < 0.01`). The end report shows each threshold with
 its actual value; loadspec exits with a non-zero code when any of them fails.
@@ -170,7 +201,7 @@ The keys a step may have depend on its kind:
   `options`), at most one body key (`json`, `form`, `body`, `files`), and any of the other keys
   except `loop`, `group` and `steps`.
 - **Loop step**: `loop` and `steps`, optionally `name`.
-- **Group step**: `group` and `steps`, optionally `name`.
+- **Group step**: `group` and `steps`, optionally `name` and `tags`.
 """),
     Section("Captures", ("capture", "capture_query"), """\
 Captures and assertions read the response with the same queries. `status`, `duration`, `size`,

@@ -723,7 +723,7 @@ def test_entries_missing_optional_fields_are_read_or_skipped_with_a_warning(
     assert code == 0, err
     assert "entry #3 has no request method or URL; skipped" in out
     assert "entry #4 is not an object; skipped" in out
-    assert "dropped    2  malformed entry" in out and "aborted or blocked (status 0)" in out
+    assert "dropped    2  malformed entry" in out and "dropped    1  no response recorded" in out
     spec = load_spec(tmp_path / "p.yaml")
     steps = {s.name: s for s in steps_of(spec)}
     assert set(steps) == {"GET /api/minimal", "GET /api/odd", "POST /api/form"}

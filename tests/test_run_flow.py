@@ -238,7 +238,7 @@ def test_when_loop_and_group(tmp_path, recording_server, cli):
     assert result.summary["totals"]["requests"] == 2 + 2 + 6 + 8  # groups are not double-counted
 
 
-@pytest.mark.parametrize("client", ["fast", "requests"])
+@pytest.mark.parametrize("client", ["wire", "fast", "requests"])
 def test_faults_are_step_failures_never_crashes(tmp_path, recording_server, cli, client):
     spec = write(tmp_path, """
         defaults:

@@ -48,7 +48,7 @@ def https_url(tmp_path: Path) -> Any:
     httpd.server_close()
 
 
-@pytest.mark.parametrize("client", ["fast", "requests"])
+@pytest.mark.parametrize("client", ["wire", "fast", "requests"])
 def test_verification_refuses_a_self_signed_certificate_unless_turned_off(tmp_path, https_url, cli, client):
     spec = tmp_path / "tls.yaml"
     spec.write_text(textwrap.dedent("""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from locust import FastHttpUser, HttpUser, constant, constant_pacing
+from locust import FastHttpUser, HttpUser, User, constant, constant_pacing
 
 from ..errors import CompileError, TemplateError
 from ..lang.checks import compile_capture, compile_check, compile_condition, describe_predicate, describe_query
@@ -22,6 +22,7 @@ from ..lang.templates import CompiledValue, EnvLookup, compile_value
 from ..lang.text import identifier, unique_name
 from ..model import Body, GroupStep, RequestStep, Scenario, Spec, Step, ThinkTime, UploadFile
 from ..results.runlog import RunLog
+from ..sources.features import extension_builtins
 from .pools import PoolCursor
 from .steps import (
     DEFAULT_TIMEOUT,
@@ -31,16 +32,23 @@ from .steps import (
     CompiledRequest,
     LoadspecUser,
     Runnable,
+    WireRequest,
     iteration_task,
     query_params,
 )
+from .wire import WireOptions, encode_form, encode_json, encode_multipart, header_lines, prepare
+
+FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"  # what Locust's FastHttpSession sends
+TEXT_TYPE = "text/plain; charset=utf-8"
 
 
-def compile_request(step: RequestStep, spec: Spec, env: EnvLookup, client: str, base_dir: Path) -> CompiledRequest:
+def compile_request(step: RequestStep, spec: Spec, env: EnvLookup, client: str, base_dir: Path,
+                    host: str = "http://127.0.0.1") -> CompiledRequest:
     """Prepare everything one request step needs, once: render functions, merged headers, the fixed
-    and the dynamic keyword arguments, checks, captures, think time and the on_fail outcome."""
+    and the dynamic keyword arguments (the request bytes for the wire client), checks, captures,
+    think time and the on_fail outcome."""
     defaults = spec.defaults
-    request = CompiledRequest()
+    request = WireRequest() if client == "wire" else CompiledRequest()
     request.name = step.name
     request.method = step.method.upper()
     url = compile_value(step.url, env)
@@ -90,7 +98,87 @@ def compile_request(step: RequestStep, spec: Spec, env: EnvLookup, client: str, 
     request.when = compile_condition(step.when, env) if step.when else None
     request.probability = step.probability
     request.fail_outcome = ON_FAIL[step.on_fail]
+    if isinstance(request, WireRequest):
+        options = WireOptions(timeout=timeout or DEFAULT_TIMEOUT, total_timeout=timeout or DEFAULT_TIMEOUT,
+                              verify=verify, follow_redirects=True if redirects is None else redirects)
+        _prepare_wire(request, step, headers, env, base_dir, host, options)
     return request
+
+
+def _prepare_wire(request: WireRequest, step: RequestStep, headers: dict[str, Any], env: EnvLookup,
+                  base_dir: Path, host: str, options: WireOptions) -> None:
+    """The wire client's request, as bytes where it is fixed and as renderers where it is not. What
+    cannot be sent at all (a header with a line break, a port out of range) fails each request."""
+    static: dict[str, Any] = {}
+    dynamic: list[tuple[str, CompiledValue]] = []
+    for name, value in headers.items():
+        compiled = compile_value(value, env)
+        if compiled.static:
+            static[name] = compiled.value
+        else:
+            dynamic.append((name, compiled))
+    given = {name.lower() for name in headers}
+    body_bytes, request.render_body = _wire_body(step, env, base_dir, static, given)
+    url = compile_value(step.url, env)
+    params = compile_value(step.params, env) if step.params else None
+    request.render_target = None
+    if url.static and (params is None or params.static):
+        first = _with_query(str(url.value), params.value if params is not None else None)
+    else:
+        first, url_get = "/", url.get
+        params_get = params.get if params is not None else None
+        request.render_target = lambda variables: _with_query(
+            str(url_get(variables)), params_get(variables) if params_get is not None else None)
+    request.render_headers = None
+    if dynamic:
+        request.render_headers = lambda variables: header_lines(
+            [(name, value.render(variables)) for name, value in dynamic])  # type: ignore[misc]
+    try:
+        request.prepared = prepare(request.method, first, static, body_bytes, base_url=host, options=options,
+                                   added_later=[name for name, _ in dynamic])
+    except ValueError as exc:
+        problem = str(exc)
+        request.prepared = prepare(request.method, "/", base_url=host, options=options)
+
+        def unsendable(variables: dict[str, Any]) -> str:
+            raise ValueError(problem)
+        request.render_target = unsendable
+
+
+def _with_query(url: str, params: dict[str, Any] | None) -> str:
+    if not params:
+        return url
+    return url + ("&" if "?" in url else "?") + encode_form(query_params(params)).decode("ascii")
+
+
+def _wire_body(step: RequestStep, env: EnvLookup, base_dir: Path, headers: dict[str, Any],
+               given: set[str]) -> tuple[bytes | None, Any]:
+    """The body bytes if fixed, else a renderer; adds the Content-Type (and for JSON the Accept)
+    header that Locust's FastHttpSession would add, unless the step sets it."""
+    body = step.body
+    if body is None:
+        return None, None
+    if body.kind == "files":
+        kind, value, files = _compile_body(body, env, base_dir)
+        boundary = encode_multipart({}, {})[1].split("boundary=", 1)[1]
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        encode: Any = lambda fields: encode_multipart(fields or {}, files, boundary)[0]  # noqa: E731
+    else:
+        value = compile_value(body.value if body.kind != "raw" else str(body.value), env)
+        if body.kind == "json":
+            encode = encode_json
+            if "content-type" not in given:
+                headers["Content-Type"] = "application/json"
+            if "accept" not in given:
+                headers["Accept"] = "application/json"
+        else:
+            encode = lambda data: encode_form(data) if isinstance(data, dict) else str(data).encode()  # noqa: E731
+            if "content-type" not in given:
+                headers["Content-Type"] = FORM_TYPE if body.kind == "form" else TEXT_TYPE
+    if value is None or value.static:
+        return encode(value.value if value is not None else None), None
+    render = value.render
+    return None, lambda variables: encode(render(variables))  # type: ignore[misc]
 
 
 def _compile_body(body: Body | None, env: EnvLookup, base_dir: Path) -> tuple[str, CompiledValue | None, Any]:
@@ -117,15 +205,15 @@ def _compile_body(body: Body | None, env: EnvLookup, base_dir: Path) -> tuple[st
 
 
 class _Compiler:
-    def __init__(self, spec: Spec, env: EnvLookup, client: str):
-        self.spec, self.env, self.client = spec, env, client
+    def __init__(self, spec: Spec, env: EnvLookup, client: str, host: str):
+        self.spec, self.env, self.client, self.host = spec, env, client, host
         self.base_dir = spec.source.resolve().parent if spec.source else Path.cwd()
 
     def steps(self, steps: list[Step]) -> list[Runnable]:
         compiled: list[Runnable] = []
         for step in steps:
             if isinstance(step, RequestStep):
-                compiled.append(compile_request(step, self.spec, self.env, self.client, self.base_dir))
+                compiled.append(compile_request(step, self.spec, self.env, self.client, self.base_dir, self.host))
             elif isinstance(step, GroupStep):
                 compiled.append(CompiledGroup(step.name, self.steps(step.steps)))
             else:
@@ -145,6 +233,10 @@ class CompiledTest:
     variables: list[tuple[str, CompiledValue]]
     run_log: RunLog = field(default_factory=RunLog)
     user_ids: Any = field(default_factory=lambda: itertools.count(1))
+    #: `before` / `after` as user classes of their own (never spawned by Locust; see engine/hooks.py)
+    hooks: dict[str, type] = field(default_factory=dict)
+    #: what `before:` captured, by name (every user's variables; shipped to distributed workers)
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 def _class_name(name: str, taken: set[str]) -> str:
@@ -161,16 +253,23 @@ def compile_spec(
     pacing: float | None = None,
 ) -> CompiledTest:
     """Turn `spec` into Locust user classes. Raises CompileError (e.g. env variables missing)."""
-    lookup = EnvLookup(env)
+    lookup = EnvLookup(env, extension_builtins(spec.extensions))
     kind = client or spec.client
     try:
         resolved_host = compile_value(host or spec.host or "", lookup)
-        compiler = _Compiler(spec, lookup, kind)
+        # a host that is missing or not http(s) stops the compile below; the wire client's bytes
+        # are prepared for a placeholder until then
+        prepared_for = str(resolved_host.value).rstrip("/") if resolved_host.static else ""
+        if not prepared_for.lower().startswith(("http://", "https://")):
+            prepared_for = "http://127.0.0.1"
+        compiler = _Compiler(spec, lookup, kind, prepared_for)
         variables = [(name, compile_value(value, lookup)) for name, value in spec.variables.items()]
         compiled_scenarios = [
             (scenario, compiler.steps(scenario.setup), compiler.steps(scenario.steps))
             for scenario in spec.scenarios
         ]
+        hooks = [(Scenario(name=name, steps=steps), compiler.steps(steps))
+                 for name, steps in (("before", spec.before), ("after", spec.after)) if steps]
     except TemplateError as exc:
         raise CompileError(f"template error: {exc}") from None
     if lookup.missing:
@@ -188,6 +287,9 @@ def compile_spec(
     for scenario, setup, steps in compiled_scenarios:
         name = _class_name(scenario.name, taken)
         test.user_classes.append(_make_user_class(test, name, scenario, setup, steps, kind, iterations, pacing))
+    for scenario, steps in hooks:
+        test.hooks[scenario.name] = _make_user_class(test, f"Loadspec{scenario.name.title()}", scenario, [], steps,
+                                                     kind, None, None)
     return test
 
 
@@ -196,7 +298,7 @@ def _make_user_class(
     kind: str, iterations: int | None, pacing: float | None,
 ) -> type:
     spec = test.spec
-    base: type = FastHttpUser if kind == "fast" else HttpUser
+    base: type = {"wire": User, "fast": FastHttpUser}.get(kind, HttpUser)
     timeout = spec.defaults.timeout or DEFAULT_TIMEOUT
     verify = True if spec.defaults.verify_tls is None else spec.defaults.verify_tls
     pace = pacing if pacing is not None else spec.load.pacing
@@ -220,6 +322,8 @@ def _make_user_class(
     if kind == "fast":
         attributes.update(network_timeout=timeout, connection_timeout=timeout, insecure=not verify,
                           max_retries=0)
+    if kind == "wire":
+        attributes["wire_options"] = WireOptions(timeout=timeout, total_timeout=timeout, verify=verify)
     return type(base)(name, (LoadspecUser, base), attributes)
 
 

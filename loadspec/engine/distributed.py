@@ -43,6 +43,7 @@ from ..results.runlog import FailureExample, RunLog
 from ..results.stats import collect
 from ..sources.dispatch import is_converted
 from ..writers.locustfile import bundle_spec, file_stem, render_locustfile
+from .arrival import serve_arrivals
 from .compiler import CompiledTest
 from .pools import BatchedIndexSource, IndexDealer, PoolExhausted
 from .runner import Monitor, RunOutcome, end_reason, make_environment, progress_line, step_order
@@ -239,6 +240,7 @@ def run_distributed(
         env.parsed_locustfiles = [str(locustfile)]
         runner = _create_master(env, bind_host, port)
         serve_rows(runner, test)
+        serve_arrivals(runner, test, plan)
         env.events.init.fire(environment=env, runner=runner, web_ui=None)
         _say(progress, f"master listening for workers on {bind_host}:{port}"
              + (f"; start them with: loadspec worker --master-host HOST --master-port {port}" if remote else ""))
@@ -273,6 +275,8 @@ def _write_locustfile(test: CompiledTest, source: Path, options: Mapping[str, An
     spec = test.spec
     if not source.is_file():
         raise UsageError("a distributed run needs the spec as a file, to send it to the workers")
+    if test.shared:  # what before: captured, for every worker's users
+        options = {**options, "shared": test.shared}
     bundle = bundle_spec(spec, source, options=options, env=environ, converted=is_converted(source))
     path = folder / f"loadspec_{file_stem(source)}.py"
     path.write_text(render_locustfile(bundle, spec, path.name), encoding="utf-8")
@@ -354,7 +358,7 @@ def _watch_run(runner: MasterRunner, env: Environment, test: CompiledTest, plan:
             return reason
         if progress is not None and elapsed - last_progress >= interval:
             last_progress = elapsed
-            _say(progress, f"{progress_line(env, elapsed, total)} | workers {runner.worker_count}")
+            _say(progress, f"{progress_line(env, elapsed, total, test.run_log)} | workers {runner.worker_count}")
 
 
 def _quit_workers(runner: MasterRunner) -> None:

@@ -30,6 +30,7 @@ from ..errors import RunError
 from ..model import Stage, iter_request_steps
 from ..results.plan import LoadPlan
 from ..results.stats import RunResults, collect
+from .arrival import arm_local
 from .compiler import CompiledTest
 from .webui import install_tab
 
@@ -67,8 +68,9 @@ class RunOutcome:
 
 def step_order(test: CompiledTest) -> list[str]:
     names: list[str] = []
-    for scenario in test.spec.scenarios:
-        for step in iter_request_steps(scenario.setup + scenario.steps):
+    spec = test.spec
+    for steps in [spec.before, *(scenario.setup + scenario.steps for scenario in spec.scenarios), spec.after]:
+        for step in iter_request_steps(steps):
             if step.name not in names:
                 names.append(step.name)
     return names
@@ -93,6 +95,7 @@ def run_local(
     env = environment or make_environment(test, plan)
     runner = env.runner or env.create_local_runner()
     env.events.init.fire(environment=env, runner=runner, web_ui=env.web_ui)
+    arm_local(runner, test, plan)
     started = time.monotonic()
     if plan.stages:
         runner.start_shape()
@@ -110,7 +113,7 @@ def run_local(
                 break
             if progress is not None and elapsed - last_progress >= progress_interval:
                 last_progress = elapsed
-                progress.write(progress_line(env, elapsed, total) + "\n")
+                progress.write(progress_line(env, elapsed, total, test.run_log) + "\n")
                 progress.flush()
     finally:
         runner.quit()
@@ -233,8 +236,9 @@ def _serve_web_ui(test: CompiledTest, env: Environment, runner: Any, host: str, 
     return RunOutcome(environment=env, results=results, ended_by=ended_by)
 
 
-def progress_line(env: Environment, elapsed: float, total: float | None) -> str:
-    """`[  12s / 30s, 18s left] users 10 | 412.3 req/s | requests 4950 | failures 0 (0.00%) | p95 23ms`."""
+def progress_line(env: Environment, elapsed: float, total: float | None, log: Any = None) -> str:
+    """`[  12s / 30s, 18s left] users 10 | 412.3 req/s | requests 4950 | failures 0 (0.00%) | p95 23ms`,
+    and `| iterations 240, dropped 3` in the open model (`log`, the RunLog, counts them)."""
     stats = env.stats.total
     rps = stats.current_rps or (stats.num_requests / elapsed if elapsed > 0 else 0.0)  # window not filled yet
     p95 = stats.get_current_response_time_percentile(0.95) if stats.num_requests else None
@@ -243,8 +247,11 @@ def progress_line(env: Environment, elapsed: float, total: float | None) -> str:
              else f"{elapsed:4.0f}s")
     users = env.runner.user_count if env.runner else 0
     p95_text = f"{p95:.0f}ms" if p95 is not None else "-"
-    return (f"[{clock}] users {users} | {rps:7.1f} req/s | requests {stats.num_requests} | "
+    line = (f"[{clock}] users {users} | {rps:7.1f} req/s | requests {stats.num_requests} | "
             f"failures {stats.num_failures} ({rate:.2f}%) | p95 {p95_text}")
+    if log is not None and log.iterations_started is not None:
+        line += f" | iterations {log.iterations_started}, dropped {log.dropped_iterations}"
+    return line
 
 
 __all__ = ["Monitor", "RunOutcome", "StagesShape", "end_reason", "make_environment", "progress_line", "run_local",

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
-from locust.contrib.fasthttp import FastHttpSession
-from locust.exception import StopTest, StopUser
+from locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
+from locust.exception import CatchResponseError, StopTest, StopUser
 
 from ..lang.checks import ResponseView
 from ..lang.templates import CompiledValue, RenderError
 from ..results.runlog import GROUP_METHOD, FailureExample, RunLog
 from .pools import PoolExhausted
+from .wire import PreparedRequest, WireClient, WireOptions, WireResponse
 
 CONTINUE, STOP_ITERATION, STOP_USER = 0, 1, 2
 ON_FAIL = {"continue": CONTINUE, "stop_iteration": STOP_ITERATION, "stop_user": STOP_USER}
@@ -68,7 +69,11 @@ class CompiledRequest:
             return self.fail_outcome
         session = user.session_for(self.session_key)
         with session.request(self.method, str(url), **kwargs) as response:
-            if not response.status_code:
+            # FastHttpSession keeps the status of a response whose body then failed (cut short,
+            # reset): its exception is the outcome, which `response.success()` would overwrite
+            broken = user.client_kind == "fast" and not isinstance(
+                response.request_meta.get("exception"), (type(None), LocustBadStatusCode))
+            if not response.status_code or broken:
                 ok = False  # transport error: Locust reports the connection error itself
                 if user.tracer:
                     user.tracer("error", {"step": self.name, "url": url, "error": repr(response.error)})
@@ -126,6 +131,77 @@ class CompiledRequest:
                     counts[1] += 1
                     return message
         return capture_problem
+
+
+class WireRequest(CompiledRequest):
+    """A request step on loadspec's own client (the default): bytes prepared by the compiler, the
+    dynamic parts rendered here, one `request` event per request with the step's outcome."""
+
+    prepared: PreparedRequest
+    render_target: Callable[[dict[str, Any]], str] | None
+    render_headers: Callable[[dict[str, Any]], bytes] | None
+    render_body: Callable[[dict[str, Any]], bytes] | None
+
+    def run(self, user: LoadspecUser, variables: dict[str, Any]) -> int:
+        if self.when is not None and not self.when(variables):
+            return CONTINUE
+        if self.probability is not None and random.random() >= self.probability:
+            return CONTINUE
+        try:
+            target = None if self.render_target is None else self.render_target(variables)
+            headers = b"" if self.render_headers is None else self.render_headers(variables)
+            body = None if self.render_body is None else self.render_body(variables)
+        except Exception as exc:  # noqa: BLE001 - a missing variable, a header with a newline: a failure
+            user.report_unsent(self, f"{self.name}: {exc}")
+            user.failures += 1
+            return self.fail_outcome
+        try:
+            response = user.wire.send(self.prepared, target=target, headers=headers, body=body)
+        except Exception as exc:  # noqa: BLE001 - send() reports failures itself; this guards against surprises
+            response = WireResponse(self.prepared.url, error=f"request failed: {type(exc).__name__}: {exc}")
+        if response.error is not None:
+            message: str | None = f"{self.name}: {response.error}"
+        else:
+            view = ResponseView(response, response.elapsed_ms)
+            try:
+                message = (f"{self.name}: {response.over_limit_message()}" if response.over_limit
+                           else self.evaluate(view, variables, user.run_log))
+            except Exception as exc:  # noqa: BLE001 - a surprise in a check fails the step, never the user
+                message = f"{self.name}: could not check the response ({type(exc).__name__})"
+            if message is not None:
+                user.run_log.record(FailureExample(self.name, self.method, response.url, response.status, message,
+                                                   view.text[:300]))
+        user.fire_request(request_type=self.method, name=self.name, response_time=response.elapsed_ms,
+                          response_length=response.size, context={}, url=response.url, response=response,
+                          exception=None if message is None else CatchResponseError(message))
+        if user.tracer:
+            self.trace(user, variables, response, message, target, headers, body)
+        if message is not None:
+            user.failures += 1
+        if self.think is not None:
+            low, high = self.think
+            gevent.sleep(low if low == high else random.uniform(low, high))
+        return CONTINUE if message is None else self.fail_outcome
+
+    def trace(self, user: LoadspecUser, variables: dict[str, Any], response: Any, message: str | None,
+              target: str | None, headers: bytes, body: bytes | None) -> None:
+        """What `loadspec debug` prints for one request (not on the load path)."""
+        url = response.url
+        if response.error is not None:
+            user.tracer("error", {"step": self.name, "url": url, "error": response.error})  # type: ignore[misc]
+            return
+        view = ResponseView(response, response.elapsed_ms)
+        sent = (self.prepared.head + headers).decode("latin-1").split("\r\n")[1:]
+        sent_body = body if body is not None else self.prepared.body
+        user.tracer("response", {  # type: ignore[misc]
+            "step": self.name, "method": self.method, "url": url, "status": view.status,
+            "ms": view.duration_ms, "failure": message, "variables": dict(variables),
+            "request_headers": dict(line.split(": ", 1) for line in sent if ": " in line),
+            "request_body": sent_body.decode("utf-8", "replace") if sent_body else None,
+            "checks": [(label, check(view, variables))
+                       for label, check in zip(self.check_labels, self.checks, strict=True)],
+            "body": view.text[:500],
+        })
 
 
 def query_params(values: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +276,7 @@ def run_steps(steps: list[Runnable], user: LoadspecUser, variables: dict[str, An
 
 
 class LoadspecUser:
-    """Behaviour shared by every compiled user class (mixed into FastHttpUser or HttpUser)."""
+    """Behaviour shared by every compiled user class (mixed into User, FastHttpUser or HttpUser)."""
 
     test: Any  # the CompiledTest this user class belongs to
     scenario_setup: list[Runnable] = []
@@ -209,11 +285,25 @@ class LoadspecUser:
     fresh_cookies: bool = False  # the scenario's `cookies: iteration`
     setup_cookies: list[Any] = []  # the cookies the setup left, each iteration starts with them
     tracer: Tracer | None = None
+    gate: Any = None  # the open model's RateGate (arrival.py): one token per iteration
     environment: Any
     client: Any
+    client_kind: str
+    host: str
+    wire_options: WireOptions | None = None  # the defaults of the wire client (client: wire)
+    wire: WireClient
 
     def on_start(self) -> None:
-        self.user_id = next(self.test.user_ids)
+        self.begin(next(self.test.user_ids))
+        self.take_rows("user")
+
+    def begin(self, user_id: int) -> None:
+        """Everything a user holds for its life: its client, counters and variables (no data rows:
+        `on_start` takes those; the test hooks run without)."""
+        self.fire_request = self.environment.events.request.fire
+        if self.client_kind == "wire":
+            self.wire = WireClient(self.host, options=self.wire_options)
+        self.user_id = user_id
         self.iteration = 0
         self.failures = 0
         self.setup_done = not self.scenario_setup
@@ -223,7 +313,11 @@ class LoadspecUser:
         for name, value in self.test.variables:
             variables[name] = value.get(variables)
         self.variables = variables
-        self.take_rows("user")
+
+    def on_stop(self) -> None:
+        wire = getattr(self, "wire", None)
+        if wire is not None:
+            wire.close()
 
     def take_rows(self, scope: str) -> None:
         for cursor in self.test.cursors:
@@ -274,9 +368,11 @@ class LoadspecUser:
                 return  # setup failed: try it again next iteration
             self.setup_done = True
             if self.fresh_cookies:
-                self.setup_cookies = list(_cookie_jar(self.client))
+                self.setup_cookies = list(_cookie_jar(self))
         if self.fresh_cookies:
-            _reset_cookies(self.client, self.setup_cookies)
+            _reset_cookies(self, self.setup_cookies)
+        if self.gate is not None:
+            self.gate.take()
         self.take_rows("iteration")
         if run_steps(self.scenario_steps, self, variables) == STOP_USER:
             raise StopUser()
@@ -284,18 +380,30 @@ class LoadspecUser:
 
 
 
-def _cookie_jar(client: Any) -> Any:
-    """The cookie jar of a FastHttpSession (`cookiejar`) or a requests session (`cookies`)."""
-    jar = getattr(client, "cookiejar", None)
-    return jar if jar is not None else client.cookies
+def _cookie_jar(user: LoadspecUser) -> Any:
+    """The user's cookie jar: the wire client's, a FastHttpSession's (`cookiejar`) or a requests
+    session's (`cookies`)."""
+    wire = getattr(user, "wire", None)
+    if wire is not None:
+        return wire.jar
+    jar = getattr(user.client, "cookiejar", None)
+    return jar if jar is not None else user.client.cookies
 
 
-def _reset_cookies(client: Any, keep: list[Any]) -> None:
+def _reset_cookies(user: LoadspecUser, keep: list[Any]) -> None:
     """Empty the user's cookie jar, then put back the cookies in `keep` (what the setup left)."""
-    jar = _cookie_jar(client)
-    jar.clear()
+    jar = _cookie_jar(user)
+    if jar is None:
+        return
+    wire = getattr(user, "wire", None)
+    if wire is not None:
+        wire.clear_cookies()
+    else:
+        jar.clear()
     for cookie in keep:
         jar.set_cookie(cookie)
+    if wire is not None and keep:
+        wire._jar_used = True  # the kept cookies are sent again
 
 
 def iteration_task(user: LoadspecUser) -> None:
@@ -304,4 +412,5 @@ def iteration_task(user: LoadspecUser) -> None:
 
 
 __all__ = ["CONTINUE", "DEFAULT_TIMEOUT", "ON_FAIL", "STOP_ITERATION", "STOP_USER", "CompiledGroup", "CompiledLoop",
-           "CompiledRequest", "LoadspecUser", "Runnable", "Tracer", "iteration_task", "query_params", "run_steps"]
+           "CompiledRequest", "LoadspecUser", "Runnable", "Tracer", "WireRequest", "iteration_task", "query_params",
+           "run_steps"]

@@ -2,7 +2,8 @@
 
 `check_jmespath` finds syntax errors (with the column inside the expression), unknown functions and
 wrong argument counts, which plain `jmespath.compile` only discovers when a response arrives. It
-also flags the classic trap `a == "x"` (a quoted identifier, not a string). `compile_jmespath`
+also flags the classic trap `a == "x"` (a quoted identifier, not a string), also as a whole
+expression (`"items"`) or a function argument (`contains(tags, "x")`). `compile_jmespath`
 returns an object whose `search(data)` runs with loadspec's functions. No I/O.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import random
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +35,7 @@ class LoadspecFunctions(functions.Functions):
         return text.upper()
 
 
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPTIONS = jmespath.Options(custom_functions=LoadspecFunctions())
 _TABLE: dict[str, Any] = LoadspecFunctions.FUNCTION_TABLE
 
@@ -147,12 +150,13 @@ def _walk(node: Any, expression: str) -> tuple[int, str, str | None] | None:
         if count < low or (high is not None and count > high):
             want = f"{low}" if low == high else f"at least {low}"
             return offset, f"{name}() takes {want} argument{'s' if low != 1 else ''}, got {count}", None
-    if node.get("type") == "comparator":
+    if node.get("type") in ("comparator", "function_expression"):
         for child in node.get("children", []):
             if isinstance(child, dict) and child.get("type") == "field":
                 quoted = f'"{child.get("value")}"'
                 position = expression.find(quoted)
-                if position >= 0:
+                plain = _PLAIN.fullmatch(str(child.get("value")))
+                if position >= 0 and (node.get("type") == "comparator" or plain):
                     return position, f"{quoted} is a field name in JMESPath, not a string", (
                         f"write '{child.get('value')}' (single quotes) to compare with text")
     for child in node.get("children", []):
@@ -162,15 +166,30 @@ def _walk(node: Any, expression: str) -> tuple[int, str, str | None] | None:
     return None
 
 
+_DASHED = re.compile(r'(?<!["\w])([A-Za-z_][\w]*(?:-[\w]+)+)(?!["\w])')
+
+
+def _dashed_key_hint(expression: str) -> str:
+    """How to write a key with a dash: double quotes inside the expression, and the whole
+    expression in single quotes in YAML, e.g. json: 'headers."X-Api-Key"'."""
+    fixed = _DASHED.sub(lambda m: f'"{m.group(1)}"', expression)
+    if fixed == expression:
+        return 'a key with a dash must be quoted inside the expression: json: \'headers."Content-Type"\''
+    return (f"a key with a dash must be quoted inside the expression, and the expression in YAML: "
+            f"json: '{fixed}'")
+
+
 @lru_cache(maxsize=4096)
 def check_jmespath(expression: str) -> tuple[int, str, str | None] | None:
     """(offset, message, help) for the first problem in `expression`, or None when it is fine."""
     try:
         parsed = jmespath.compile(expression)
+    except RecursionError:
+        return 0, "the expression is nested too deeply", "split it into simpler expressions"
     except exceptions.JMESPathError as exc:
         offset = getattr(exc, "lex_position", 0) or 0
         token = getattr(exc, "token_value", None)
-        if isinstance(exc, exceptions.IncompleteExpressionError):
+        if isinstance(exc, exceptions.IncompleteExpressionError) or getattr(exc, "token_type", None) == "EOF":
             message = "the expression is incomplete"
         elif isinstance(exc, exceptions.LexerError):
             message = f"unexpected character '{expression[offset:offset + 1]}'"
@@ -181,10 +200,19 @@ def check_jmespath(expression: str) -> tuple[int, str, str | None] | None:
             hint = "JMESPath has no '$' root: write data.id, not $.data.id"
         elif token is not None and str(token).lstrip("-").replace(".", "").isdigit():
             hint = f"number literals need backticks in JMESPath: `{token}`"
-        elif "-" in expression[offset:offset + 1]:
-            hint = 'a key with a dash must be quoted: "content-type"'
+        elif "-" in expression[offset:offset + 1] or re.search(r"\w-\w", expression):
+            hint = _dashed_key_hint(expression)
         return min(offset, len(expression)), message, hint
-    return _walk(parsed.parsed, expression)
+    tree = parsed.parsed
+    stripped = expression.strip()
+    if tree.get("type") == "field" and stripped.startswith('"') and _PLAIN.fullmatch(str(tree.get("value"))):
+        value = tree.get("value")
+        return expression.find('"'), f'"{value}" is a field name in JMESPath, not a string', (
+            f"write {value} (no quotes) to read the field; a text literal takes single quotes: '{value}'")
+    try:
+        return _walk(tree, expression)
+    except RecursionError:
+        return 0, "the expression is nested too deeply", "split it into simpler expressions"
 
 
 __all__ = ["CompiledJmespath", "LengthLookup", "LoadspecFunctions", "PathLookup", "check_jmespath",

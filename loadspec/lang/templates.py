@@ -4,15 +4,22 @@
 `users.email` or `items.0.id`, or a call to a closed set of built-ins). `compile_value` turns any
 YAML value (string, list, mapping) into a `CompiledValue` whose `render(variables)` is plain Python
 over prepared pieces. A value that is exactly one template keeps the variable's type. There is no
-expression language and no `eval`.
+expression language and no `eval`. `check_call` checks a call's literal arguments (types, ranges,
+date formats) at load time; the built-ins check the arguments that come from variables again when
+they run and raise `RenderError`, which fails the step, never the user.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import random
 import re
 import string
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,37 +29,175 @@ from typing import Any
 from ..errors import TemplateError
 
 
+class RenderError(Exception):
+    """A template cannot be rendered for this user: a variable is not set (e.g. its capture failed),
+    or a built-in got an argument it cannot use."""
+
+
+#: The longest text random_string(n) makes; more is a mistake (and would fill the memory).
+MAX_RANDOM_STRING = 100_000
+#: strftime directives that now(format) accepts (the portable C89 ones, plus %f %G %u %V %z).
+_DATE_DIRECTIVES = frozenset("aAwdbBmyYHIpMSfzZjUWcxXGuV%")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return f"the text '{value}'" if len(value) <= 30 else "a text"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing" if value is None else f"{value!r}"
+
+
+def _whole(value: Any, where: str, *, literal: bool = False) -> int:
+    """`value` as a whole number; a variable's text such as '42' counts (--var gives text)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer() and not literal:
+        return int(value)
+    if isinstance(value, str) and not literal and re.fullmatch(r"\s*-?[0-9]{1,18}\s*", value):
+        return int(value)
+    raise RenderError(f"{where} needs whole numbers, got {_shown(value)}")
+
+
+def _random_int_arguments(low: Any, high: Any, *, literal: bool = False) -> tuple[int, int]:
+    low, high = _whole(low, "random_int()", literal=literal), _whole(high, "random_int()", literal=literal)
+    if low > high:
+        raise RenderError(f"random_int({low}, {high}): the low bound is above the high bound")
+    return low, high
+
+
+def _random_string_length(length: Any, *, literal: bool = False) -> int:
+    count = _whole(length, "random_string()", literal=literal)
+    if not 0 <= count <= MAX_RANDOM_STRING:
+        raise RenderError(f"random_string({count}): the length must be 0 to {MAX_RANDOM_STRING:,}")
+    return count
+
+
+def _choice_items(items: Any, *, literal: bool = False) -> list[Any]:
+    if not isinstance(items, list):
+        raise RenderError(f"random_choice() needs a list, got {_shown(items)}")
+    if not items:
+        raise RenderError("random_choice() of an empty list has nothing to choose")
+    return items
+
+
+def _date_format(fmt: Any = None, *, literal: bool = False) -> str | None:
+    if fmt is None:
+        return None
+    if not isinstance(fmt, str):
+        raise RenderError(f"now() takes a date format text such as '%Y-%m-%d', got {_shown(fmt)}")
+    position = fmt.find("%")
+    while position >= 0:
+        directive = fmt[position + 1:position + 2]
+        if directive not in _DATE_DIRECTIVES or not directive:
+            shown = "%" + directive if directive else "a lone '%' at the end"
+            raise RenderError(f"now('{fmt}'): {shown} is not a date format directive "
+                              "(use %Y %m %d %H %M %S %f %z ..., and %% for a percent sign)")
+        position = fmt.find("%", position + 2)
+    return fmt
+
+
+def _random_int(low: Any, high: Any) -> int:
+    return random.randint(*_random_int_arguments(low, high))
+
+
 def _random_string(length: Any) -> str:
-    return "".join(random.choices(string.ascii_lowercase + string.digits, k=int(length)))
+    return "".join(random.choices(string.ascii_lowercase + string.digits, k=_random_string_length(length)))
+
+
+def _random_choice(items: Any) -> Any:
+    return random.choice(_choice_items(items))
 
 
 def _now(fmt: Any = None) -> str:
     moment = datetime.now(UTC)
-    return moment.strftime(fmt) if fmt else moment.isoformat(timespec="milliseconds")
+    return moment.strftime(_date_format(fmt) or "") if fmt else moment.isoformat(timespec="milliseconds")
+
+
+def _no_check(*args: Any, literal: bool = False) -> None:
+    return None
+
+
+def _bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else to_text(value).encode("utf-8")
+
+
+def _b64decode(value: Any) -> str:
+    text = to_text(value).strip()
+    data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None)
+    return data.decode("utf-8", "replace")
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, str):
+        text = value.strip()
+        return int(float(text)) if re.fullmatch(r"-?[0-9]+\.0*", text) else int(text)
+    return int(value)
+
+
+def _random_email(domain: Any = "example.com") -> str:
+    return f"user.{_random_string(10)}@{to_text(domain) or 'example.com'}"
 
 
 @dataclass(frozen=True)
 class Builtin:
-    """A template function: what it computes and how many arguments it takes."""
+    """A template function: what it computes, how many arguments it takes, and `check(*args,
+    literal=...)`, which raises RenderError for arguments it cannot use (`literal`: as written in
+    the spec, where '5' is text; otherwise from variables, where it counts as 5)."""
 
     function: Callable[..., Any]
     min_args: int
     max_args: int
+    check: Callable[..., Any] = _no_check
+    usage: str | None = None
 
 
 #: Template functions by name (`{{ uuid() }}`). A new function is one entry here; the loader checks
 #: calls against it and docs/reference.md lists them.
 FUNCTIONS: dict[str, Builtin] = {
     "uuid": Builtin(lambda: str(uuid.uuid4()), 0, 0),
-    "random_int": Builtin(lambda low, high: random.randint(int(low), int(high)), 2, 2),
-    "random_string": Builtin(_random_string, 1, 1),
-    "random_choice": Builtin(lambda items: random.choice(items) if items else None, 1, 1),
-    "now": Builtin(_now, 0, 1),
+    "random_int": Builtin(_random_int, 2, 2, _random_int_arguments,
+                          "random_int(low, high) takes two whole numbers, low <= high, e.g. random_int(1, 100)"),
+    "random_string": Builtin(_random_string, 1, 1, _random_string_length,
+                             f"random_string(n) takes a length from 0 to {MAX_RANDOM_STRING:,}, "
+                             "e.g. random_string(12)"),
+    "random_choice": Builtin(_random_choice, 1, 1, _choice_items,
+                             "random_choice(list) takes a list with at least one item, "
+                             "e.g. random_choice(['a', 'b'])"),
+    "now": Builtin(_now, 0, 1, _date_format,
+                   "now() gives ISO 8601 time; now(format) takes a strftime text such as now('%Y-%m-%d')"),
     "timestamp": Builtin(lambda: int(time.time()), 0, 0),
+    "timestamp_ms": Builtin(lambda: int(time.time() * 1000), 0, 0),
+    "base64": Builtin(lambda value: base64.b64encode(_bytes(value)).decode("ascii"), 1, 1),
+    "base64url": Builtin(lambda value: base64.urlsafe_b64encode(_bytes(value)).decode("ascii").rstrip("="), 1, 1),
+    "base64_decode": Builtin(_b64decode, 1, 1),
+    "url_encode": Builtin(lambda value: urllib.parse.quote(to_text(value), safe=""), 1, 1),
+    "url_decode": Builtin(lambda value: urllib.parse.unquote(to_text(value)), 1, 1),
+    "md5": Builtin(lambda value: hashlib.md5(_bytes(value)).hexdigest(), 1, 1),  # noqa: S324 - a checksum, not security
+    "sha1": Builtin(lambda value: hashlib.sha1(_bytes(value)).hexdigest(), 1, 1),  # noqa: S324
+    "sha256": Builtin(lambda value: hashlib.sha256(_bytes(value)).hexdigest(), 1, 1),
+    "hmac_sha256": Builtin(lambda key, text: hmac.new(_bytes(key), _bytes(text), hashlib.sha256).hexdigest(), 2, 2),
+    "basic_auth": Builtin(lambda user, password: "Basic " + base64.b64encode(
+        _bytes(to_text(user) + ":" + to_text(password))).decode("ascii"), 2, 2),
+    "int": Builtin(_to_int, 1, 1),
+    "float": Builtin(lambda value: float(value), 1, 1),
+    "str": Builtin(lambda value: to_text(value), 1, 1),
+    "bool": Builtin(lambda value: value.strip().lower() in ("1", "true", "yes", "on")
+                    if isinstance(value, str) else bool(value), 1, 1),
+    "json": Builtin(lambda value: json.dumps(value, separators=(",", ":"), ensure_ascii=False), 1, 1),
+    "json_parse": Builtin(lambda value: json.loads(value) if isinstance(value, (str, bytes)) else value, 1, 1),
+    "lower": Builtin(lambda value: to_text(value).lower(), 1, 1),
+    "upper": Builtin(lambda value: to_text(value).upper(), 1, 1),
+    "trim": Builtin(lambda value: to_text(value).strip(), 1, 1),
+    "length": Builtin(lambda value: len(value) if value is not None else 0, 1, 1),
+    "random_email": Builtin(_random_email, 0, 1),
+    "random_uuid": Builtin(lambda: str(uuid.uuid4()), 0, 0),
+    "random_float": Builtin(lambda low, high: random.uniform(float(low), float(high)), 2, 2),
 }
 #: Built-in functions: name -> (min args, max args).
 BUILTIN_FUNCTIONS: dict[str, tuple[int, int]] = {name: (b.min_args, b.max_args) for name, b in FUNCTIONS.items()}
-
 
 
 #: Names always defined for every user.
@@ -113,8 +258,19 @@ class ParsedTemplate:
             if isinstance(expr, Ref):
                 found.append(expr)
             else:
-                found.extend(arg for arg in expr.args if isinstance(arg, Ref))
+                found.extend(_refs_in(expr.args))
         return found
+
+
+def _refs_in(args: Any) -> list[Ref]:
+    """Variable references among call arguments, including inside list literals."""
+    found: list[Ref] = []
+    for arg in args:
+        if isinstance(arg, Ref):
+            found.append(arg)
+        elif isinstance(arg, list):
+            found.extend(_refs_in(arg))
+    return found
 
 
 class _Scanner:
@@ -223,27 +379,43 @@ def parse_template(text: str) -> ParsedTemplate:
         if not sc.take(_CLOSE):
             if sc.pos >= len(text):
                 raise TemplateError("template is not closed: add '}}'", start)
+            if sc.peek("}"):
+                raise sc.fail("template is closed with a single '}': write '}}'")
             raise sc.fail("unexpected text in template (only names and built-in calls are allowed)")
         parsed.parts.append(expr)
         pos = sc.pos
 
 
-def check_call(call: Call) -> str | None:
-    """A message if `call` names an unknown built-in or has the wrong number of arguments."""
-    if call.name not in BUILTIN_FUNCTIONS:
+def check_call(call: Call, extensions: Mapping[str, Builtin] | None = None) -> str | None:
+    """A message if `call` names an unknown built-in (or extension function), has the wrong number of
+    arguments, or a literal argument the built-in cannot use (arguments that are variables are
+    checked when the built-in runs)."""
+    builtin = (extensions or {}).get(call.name) or FUNCTIONS.get(call.name)
+    if builtin is None:
         return f"unknown built-in '{call.name}()'"
-    low, high = BUILTIN_FUNCTIONS[call.name]
+    low, high = builtin.min_args, builtin.max_args
     if not low <= len(call.args) <= high:
         want = str(low) if low == high else f"{low} to {high}"
         return f"{call.name}() takes {want} argument{'s' if high != 1 else ''}, got {len(call.args)}"
+    try:
+        if not any(isinstance(arg, Ref) for arg in call.args):
+            builtin.check(*call.args, literal=True)
+        elif call.name == "random_int":  # one literal bound can still be checked on its own
+            for value in call.args:
+                if not isinstance(value, Ref):
+                    _whole(value, "random_int()", literal=True)
+    except RenderError as exc:
+        return str(exc)
     return None
 
 
+def call_help(name: str) -> str | None:
+    """How to call built-in `name` correctly, for the help line of a message."""
+    builtin = FUNCTIONS.get(name)
+    return builtin.usage if builtin else None
+
+
 # --- Rendering ------------------------------------------------------------------------------
-
-
-class RenderError(Exception):
-    """A variable used by a template is not set for this user (e.g. its capture failed)."""
 
 
 Variables = Mapping[str, Any]
@@ -263,11 +435,13 @@ class CompiledValue:
 
 
 class EnvLookup:
-    """Resolves `env.NAME` at compile time and remembers every name that was missing."""
+    """Resolves `env.NAME` at compile time and remembers every name that was missing; carries the
+    spec's extension functions (`extensions:`), which templates may call like built-ins."""
 
-    def __init__(self, env: Mapping[str, str]):
+    def __init__(self, env: Mapping[str, str], functions: Mapping[str, Builtin] | None = None):
         self.env = env
         self.missing: list[str] = []
+        self.functions: Mapping[str, Builtin] = functions or {}
 
     def get(self, name: str) -> str:
         if name in self.env:
@@ -314,6 +488,19 @@ def _getter(ref: Ref, env: EnvLookup) -> Renderer | Any:
     return read_path
 
 
+def _guarded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function`, with any exception it raises turned into a RenderError naming it: a failing
+    built-in or extension function fails its step, never the user (and prints no traceback)."""
+    def call(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except RenderError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever an extension raises fails the step
+            raise RenderError(f"{name}() failed: {type(exc).__name__}: {exc}") from None
+    return call
+
+
 class _Constant:
     __slots__ = ("value",)
 
@@ -324,17 +511,35 @@ class _Constant:
 def _compile_expression(expr: Expression, env: EnvLookup) -> Renderer | _Constant:
     if isinstance(expr, Ref):
         return _getter(expr, env)
-    problem = check_call(expr)
+    problem = check_call(expr, env.functions)
     if problem:
         raise TemplateError(problem, expr.offset)
-    function = FUNCTIONS[expr.name].function
-    args = [_getter(a, env) if isinstance(a, Ref) else _Constant(a) for a in expr.args]
+    builtin = env.functions.get(expr.name) or FUNCTIONS[expr.name]
+    function = _guarded(expr.name, builtin.function)
+    missing_before = len(env.missing)
+    args = [_argument(a, env) for a in expr.args]
     if all(isinstance(a, _Constant) for a in args):
         values = [a.value for a in args]  # type: ignore[union-attr]
+        if len(env.missing) > missing_before:  # reported as a missing env variable instead
+            return lambda variables: function(*values)
+        try:  # constant now that env.X is known: a bad argument is an error before the run
+            builtin.check(*values)
+        except RenderError as exc:
+            raise TemplateError(str(exc), expr.offset) from None
         return lambda variables: function(*values)
     return lambda variables: function(
         *[a.value if isinstance(a, _Constant) else a(variables) for a in args]
     )
+
+
+def _argument(arg: Any, env: EnvLookup) -> Renderer | _Constant:
+    """A call argument: a constant, a variable, or a list literal that holds variables."""
+    if isinstance(arg, Ref):
+        return _getter(arg, env)
+    if isinstance(arg, list) and _refs_in(arg):
+        items = [_argument(item, env) for item in arg]
+        return lambda variables: [i.value if isinstance(i, _Constant) else i(variables) for i in items]
+    return _Constant(arg)
 
 
 def compile_string(text: str, env: EnvLookup) -> CompiledValue:
@@ -397,5 +602,6 @@ def compile_value(value: Any, env: EnvLookup) -> CompiledValue:
 
 
 __all__ = ["BUILTIN_FUNCTIONS", "BUILTIN_VARIABLES", "Builtin", "Call", "CompiledValue", "EnvLookup", "Expression",
-           "FUNCTIONS", "ParsedTemplate", "Ref", "RenderError", "Renderer", "Variables", "check_call",
+           "FUNCTIONS", "MAX_RANDOM_STRING", "ParsedTemplate", "Ref", "RenderError", "Renderer", "Variables",
+           "call_help", "check_call",
            "compile_string", "compile_value", "parse_template", "to_text"]

@@ -18,9 +18,18 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 THRESHOLD_METRICS: tuple[str, ...] = (
     "avg", "med", "min", "max", "pNN", "error_rate", "rps", "requests", "assert_pass_rate",
+    "iterations", "dropped_iterations",
 )
+#: Metrics of the whole test (iterations are not requests of a step).
+TEST_METRICS = frozenset({"iterations", "dropped_iterations"})
 TIME_METRICS = frozenset({"avg", "med", "min", "max"})
 RATE_METRICS = frozenset({"error_rate", "assert_pass_rate"})
+#: Names people use for a metric loadspec calls otherwise.
+_METRIC_SYNONYMS = {
+    "failure_rate": "error_rate", "fail_rate": "error_rate", "fail_ratio": "error_rate", "errors": "error_rate",
+    "average": "avg", "mean": "avg", "median": "med", "latency": "p95", "response_time": "p95",
+    "throughput": "rps", "count": "requests", "pass_rate": "assert_pass_rate", "checks": "assert_pass_rate",
+}
 _THRESHOLD = re.compile(
     r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_.]*)\s*(?P<op><=|>=|==|!=|<|>|=)?\s*"
     r"(?P<number>[0-9]+(?:\.[0-9]+)?)?\s*(?P<unit>[A-Za-z%]+)?\s*$"
@@ -54,6 +63,25 @@ def parse_duration_option(text: str | None, option: str) -> float | None:
         from ..errors import UsageError
 
         raise UsageError(f"{option}: {exc}") from None
+
+
+_RATE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*/\s*(s|m|h)\s*$")
+
+
+def parse_rate(value: object) -> float:
+    """Iterations per second from `20/s`, `600/m`, `50/h` or a bare number (per second)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a rate like 20/s, got {value!r}")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a rate cannot be negative")
+        return float(value)
+    if isinstance(value, str):
+        match = _RATE.match(value)
+        if match:
+            return float(match.group(1)) / _UNIT_SECONDS[match.group(2)]
+        raise ValueError(f"'{value}' is not a rate; write iterations per time unit, e.g. 20/s, 600/m or 50/h")
+    raise ValueError(f"expected a rate like 20/s, got {type(value).__name__}")
 
 
 def parse_milliseconds(value: object) -> float:
@@ -97,10 +125,11 @@ def parse_threshold(text: str) -> ParsedThreshold:
         if not 0 < percentile <= 100:
             raise ValueError(f"percentile {metric} must be between p0 and p100")
     elif metric not in THRESHOLD_METRICS:
-        close = difflib.get_close_matches(metric, THRESHOLD_METRICS + ("p95", "p99"), n=1)
+        close = [_METRIC_SYNONYMS[metric]] if metric in _METRIC_SYNONYMS else \
+            difflib.get_close_matches(metric, THRESHOLD_METRICS + ("p95", "p99"), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise ValueError(f"unknown threshold metric '{metric}'{hint} (metrics: avg, med, min, max, "
-                         "pNN, error_rate, rps, requests, assert_pass_rate)")
+                         "pNN, error_rate, rps, requests, assert_pass_rate, iterations, dropped_iterations)")
     if op is None or op == "=":
         raise ValueError(f"threshold '{text}' needs a comparison: one of < <= > >= == !=")
     if number is None:
@@ -131,6 +160,6 @@ def threshold_from_text(text: str, **options: Any) -> Threshold:
                      percentile=parsed.percentile, **options)
 
 
-__all__ = ["ParsedThreshold", "RATE_METRICS", "THRESHOLD_METRICS", "TIME_METRICS", "parse_duration",
-           "parse_duration_option", "parse_milliseconds", "parse_think_time", "parse_threshold",
+__all__ = ["ParsedThreshold", "RATE_METRICS", "TEST_METRICS", "THRESHOLD_METRICS", "TIME_METRICS", "parse_duration",
+           "parse_duration_option", "parse_milliseconds", "parse_rate", "parse_think_time", "parse_threshold",
            "threshold_from_text"]

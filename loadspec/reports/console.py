@@ -68,11 +68,20 @@ def render_summary(results: RunResults, examples: dict[str, list] | None = None,
     failures = failures_table(results, examples)
     if failures:
         parts.append(failures)
+    if results.iterations_started is not None:
+        parts.append(iterations_line(results))
     if results.stop_reason:
         parts.append(f"Stopped early: {results.stop_reason}")
     if precision_note:
         parts.append(f"({PERCENTILE_PRECISION}.)")
     return "\n\n".join(parts)
+
+
+def iterations_line(results: RunResults) -> str:
+    """The open model's count: `Iterations: 200 started, 3 dropped (every max_users user was busy)`."""
+    dropped = results.dropped_iterations
+    why = " (due while every one of max_users was busy: raise max_users, or the server is too slow)" if dropped else ""
+    return f"Iterations: {results.iterations_started} started, {dropped} dropped{why}"
 
 
 def thresholds_table(checks: list[Any]) -> str:
@@ -111,4 +120,4 @@ def stress_table(stress: Any) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["failures_table", "render_summary", "stress_table", "summary_table", "thresholds_table"]
+__all__ = ["failures_table", "iterations_line", "render_summary", "stress_table", "summary_table", "thresholds_table"]

@@ -57,6 +57,8 @@ def _section(report: RunReport) -> str:
         facts.insert(1, f"environment <code>{_e(spec.environment)}</code>")
     if report.sampler and report.sampler.timeline:
         facts.append(f"peak {report.sampler.peak_users} users")
+    if results.iterations_started is not None:  # the open model
+        facts.append(f"{results.iterations_started} iterations started, {results.dropped_iterations} dropped")
     parts.append(f"<p class=\"meta\">{' · '.join(facts)}</p>")
     for note in report.notes:
         parts.append(f"<p class=\"note\">{_e(note)}</p>")

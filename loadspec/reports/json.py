@@ -9,6 +9,7 @@ from typing import Any
 from .._version import __version__
 from ..results.runlog import FailureExample, examples_for
 from ..results.stats import PERCENTILE_PRECISION
+from ..sources.features import step_tags
 from .report import RunReport
 
 
@@ -22,6 +23,7 @@ def summary_dict(report: RunReport) -> dict[str, Any]:
     results, spec = report.results, report.test.spec
     log = report.test.run_log
     plan = report.plan
+    tags = step_tags(spec)
     return {
         "loadspec_version": __version__,
         "name": spec.name,
@@ -32,7 +34,9 @@ def summary_dict(report: RunReport) -> dict[str, Any]:
         "plan": {"description": plan.describe(), "users": plan.users, "spawn_rate": plan.spawn_rate,
                  "duration_s": plan.duration, "iterations": plan.iterations,
                  "stages": [{"duration_s": s.duration, "users": s.users, "spawn_rate": s.spawn_rate}
-                            for s in plan.stages]},
+                            for s in plan.stages],
+                 "rate_per_s": plan.rate, "max_users": plan.max_users,
+                 "rate_stages": [{"duration_s": s.duration, "rate_per_s": s.rate} for s in plan.rate_stages]},
         "started_at": datetime.fromtimestamp(report.started_at, UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(results.elapsed_s, 3),
         "ended_by": report.outcome.ended_by,
@@ -40,7 +44,9 @@ def summary_dict(report: RunReport) -> dict[str, Any]:
         "status": report.verdict.status,
         "reason": report.verdict.reason,
         "totals": results.total.as_dict(),
-        "steps": [row.as_dict() for row in results.steps],
+        "steps": [{**row.as_dict(), "tags": tags.get(row.name, {})} for row in results.steps],
+        "iterations": {"started": results.iterations_started, "dropped": results.dropped_iterations},
+        "dropped_iterations": results.dropped_iterations,
         "thresholds": [check.as_dict() for check in report.checks],
         "assertions": {"checked": results.assertions_checked, "failed": results.assertions_failed,
                        "pass_rate": results.assert_pass_rate},

@@ -58,6 +58,9 @@ def profile_plan(name: str, load: Load, *, users: int | None = None, duration: f
 
     if name not in PROFILES:
         raise UsageError(f"unknown profile '{name}'; profiles: {', '.join(PROFILES)}")
+    if load.is_open and name != "smoke":
+        raise UsageError(f"--profile {name} plans users (the closed model); this spec sets an arrival rate "
+                         "(load.rate): change the rate, or use --profile smoke")
     n, d = nominal_load(load, users, duration)
     if name == "smoke":
         count = iterations or SMOKE_ITERATIONS

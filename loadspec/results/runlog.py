@@ -34,6 +34,9 @@ class RunLog:
     assertions_checked: int = 0
     assertions_failed: int = 0
     assertions_by_step: dict[str, list[int]] = field(default_factory=dict)  # step -> [checked, failed]
+    #: the open model (load.rate): iterations started, and those due while every user was busy
+    iterations_started: int | None = None
+    dropped_iterations: int = 0
 
     def record(self, example: FailureExample) -> None:
         kept = self.examples.setdefault(example.message, [])

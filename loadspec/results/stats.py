@@ -55,6 +55,7 @@ class StepResult:
     p99_ms: float
     rps: float
     percentile: Any = field(repr=False, default=None)
+    histogram: dict[int, int] = field(repr=False, default_factory=dict)  # response time bucket (ms) -> count
 
     @property
     def error_rate(self) -> float:
@@ -97,6 +98,9 @@ class RunResults:
     stop_reason: str | None = None
     #: step name -> (checked, failed) assertions
     step_assertions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: the open model: iterations started (None in the closed model) and dropped
+    iterations_started: int | None = None
+    dropped_iterations: int = 0
 
     @property
     def assert_pass_rate(self) -> float:
@@ -118,7 +122,7 @@ def _row(entry: Any, name: str | None = None) -> StepResult:
         avg_ms=float(entry.avg_response_time or 0),
         min_ms=float(entry.min_response_time or 0) if entry.num_requests else 0.0,
         max_ms=float(entry.max_response_time or 0), p90_ms=pct(0.90), p95_ms=pct(0.95),
-        p99_ms=pct(0.99), rps=float(entry.total_rps or 0), percentile=pct,
+        p99_ms=pct(0.99), rps=float(entry.total_rps or 0), percentile=pct, histogram=entry.response_times,
     )
 
 
@@ -154,6 +158,8 @@ def collect(stats: Any, step_order: list[str], *, elapsed_s: float, run_log: Run
         results.stop_reason = run_log.stop_reason
         results.step_assertions = {step: (checked, failed)
                                    for step, (checked, failed) in run_log.assertions_by_step.items()}
+        results.iterations_started = run_log.iterations_started
+        results.dropped_iterations = run_log.dropped_iterations
     return results
 
 
@@ -222,7 +228,30 @@ def _window_row(name: str, new: _Counts, old: _Counts | None, seconds: float) ->
         median_ms=pct(0.5), avg_ms=(new.total_ms - old.total_ms) / measured if measured else 0.0,
         min_ms=float(min(histogram)) if histogram else 0.0, max_ms=float(max(histogram)) if histogram else 0.0,
         p90_ms=pct(0.90), p95_ms=pct(0.95), p99_ms=pct(0.99),
-        rps=requests / seconds if seconds > 0 else 0.0, percentile=pct,
+        rps=requests / seconds if seconds > 0 else 0.0, percentile=pct, histogram=histogram,
+    )
+
+
+def combined_row(name: str, rows: list[StepResult]) -> StepResult:
+    """One row for the requests of several steps (a threshold on tags): counts and rates add up,
+    the average is weighted, percentiles walk the summed histograms."""
+    histogram: dict[int, int] = {}
+    for row in rows:
+        for bucket, count in row.histogram.items():
+            histogram[bucket] = histogram.get(bucket, 0) + count
+    measured = sum(histogram.values())
+    requests = sum(row.requests for row in rows)
+
+    def pct(p: float) -> float:
+        return histogram_percentile(histogram, measured, p) if measured else 0.0
+
+    timed = [row for row in rows if row.requests]
+    return StepResult(
+        name=name, method="", requests=requests, failures=sum(row.failures for row in rows),
+        median_ms=pct(0.5), avg_ms=sum(r.avg_ms * r.requests for r in timed) / requests if requests else 0.0,
+        min_ms=min((r.min_ms for r in timed), default=0.0), max_ms=max((r.max_ms for r in timed), default=0.0),
+        p90_ms=pct(0.90), p95_ms=pct(0.95), p99_ms=pct(0.99), rps=sum(row.rps for row in rows),
+        percentile=pct, histogram=histogram,
     )
 
 
@@ -242,4 +271,4 @@ def window(before: StatsSnapshot, after: StatsSnapshot) -> RunResults:
 
 
 __all__ = ["FailureRow", "PERCENTILE_PRECISION", "REPORT_PERCENTILES", "RunResults", "StatsSnapshot", "StepResult",
-           "bucket_width", "collect", "histogram_percentile", "percentile_label", "snapshot", "window"]
+           "bucket_width", "collect", "combined_row", "histogram_percentile", "percentile_label", "snapshot", "window"]

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EXIT_ABORTED, EXIT_PASSED, EXIT_REQUESTS_FAILED, EXIT_THRESHOLDS_FAILED
+from ..lang.units import TEST_METRICS
 from ..model import Threshold
-from .stats import RunResults, StepResult, bucket_width, collect
+from .stats import RunResults, StepResult, bucket_width, collect, combined_row
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -25,6 +26,7 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 _HISTOGRAM_METRICS = frozenset({"med", "pNN"})
 _TIME_METRICS = frozenset({"avg", "med", "min", "max", "pNN"})
 ALL_REQUESTS = "all requests"
+WHOLE_TEST = "whole test"
 
 
 def metric_kind(threshold: Threshold) -> str:
@@ -45,6 +47,10 @@ class ThresholdResult:
 
     @property
     def scope(self) -> str:
+        if self.threshold.metric in TEST_METRICS:
+            return WHOLE_TEST
+        if self.threshold.tags:
+            return "tags " + ", ".join(f"{k}={v}" for k, v in self.threshold.tags.items())
         return self.threshold.step or ALL_REQUESTS
 
     @property
@@ -62,6 +68,7 @@ class ThresholdResult:
         t = self.threshold
         return {
             "threshold": t.text, "metric": t.metric, "op": t.op, "value": t.value, "step": t.step,
+            "tags": dict(t.tags) or None,
             "actual": self.actual, "actual_text": self.actual_text, "passed": self.passed, "note": self.note,
             "abort_on_fail": t.abort_on_fail, "delay_abort_eval_s": t.delay_abort_eval,
             "aborted_run": self.aborted_run, "failed_at_s": self.at_s,
@@ -83,6 +90,9 @@ def format_value(threshold: Threshold, value: float) -> str:
 
 
 def _row_for(threshold: Threshold, results: RunResults) -> StepResult | None:
+    if threshold.tags:
+        rows = [row for row in (results.step(name) for name in threshold.tag_steps) if row is not None]
+        return combined_row("tags", rows) if rows else None
     if threshold.step is None:
         return results.total
     return results.step(threshold.step)
@@ -91,6 +101,13 @@ def _row_for(threshold: Threshold, results: RunResults) -> StepResult | None:
 def measure(threshold: Threshold, results: RunResults) -> tuple[float | None, str]:
     """The actual value of `threshold`'s metric in `results`, and a note (why there is none, caveats)."""
     kind = metric_kind(threshold)
+    if kind == "iterations":
+        if results.iterations_started is None:
+            return None, "iterations are counted in the open model (load.rate) only"
+        return float(results.iterations_started), ""
+    if kind == "dropped_iterations":
+        note = "" if results.iterations_started is not None else "the closed model drops no iteration"
+        return float(results.dropped_iterations), note
     if kind == "assert_pass_rate":
         if threshold.step is not None and threshold.step in results.step_assertions:
             checked, failed = results.step_assertions[threshold.step]
@@ -108,6 +125,8 @@ def measure(threshold: Threshold, results: RunResults) -> tuple[float | None, st
     if kind == "rps":
         return (row.rps if row is not None else 0.0), ""
     if row is None or not requests:
+        if threshold.tags:
+            return None, "no step with these tags sent a request"
         return None, "no requests" if threshold.step is None else f"step '{threshold.step}' sent no requests"
     if kind == "error_rate":
         return row.error_rate, ""

@@ -65,7 +65,21 @@ def _kind(value: Any) -> str:
     return "a mapping"
 
 
+#: Words from other tools (Hurl, k6, Postman, Jest) for a key loadspec names otherwise.
+_SYNONYMS = {
+    "equals": "eq", "equal": "eq", "is": "eq", "==": "eq", "not_equals": "ne", "not_equal": "ne",
+    "greater_than": "gt", "less_than": "lt", "above": "gt", "below": "lt", "min": "gte", "max": "lte",
+    "regex_match": "matches", "match": "matches", "includes": "contains", "has": "contains",
+    "one_of": "in", "any_of": "in", "size_of": "length", "len": "length", "count": "length",
+    "method": "get", "url": "get", "path": "get", "verify_ssl": "verify_tls", "insecure": "verify_tls",
+    "wait": "think_time", "sleep": "think_time", "vus": "users", "rate": "spawn_rate", "ramp_up": "stages",
+}
+
+
 def _suggest(word: str, choices: list[str]) -> str | None:
+    synonym = _SYNONYMS.get(str(word).lower())
+    if synonym in choices:
+        return f"did you mean '{synonym}'?"
     close = did_you_mean(word, choices)
     return f"did you mean '{close}'?" if close else None
 
@@ -122,6 +136,14 @@ def _diagnose(error: ValidationError, doc: YamlDocument) -> list[Diagnostic]:
     where, width = doc.location(path, key=bool(path))
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
+        schema = error.schema  # a branch of "users or rate" (anyOf) names its keys in the object's schema
+        if error.parent is not None and error.parent.validator in ("anyOf", "oneOf"):
+            schema = error.parent.schema
+        allowed = sorted(schema.get("properties", {}))
+        if isinstance(instance, dict) and schema.get("additionalProperties") is False and any(
+                key not in allowed and did_you_mean(str(key), [missing])
+                for key in instance):
+            return []  # a misspelt key stands for it: "unknown key ... did you mean" says it all
         place = _describe_place(path).replace(" in ", " to ") if path else " at the top level"
         return [Diagnostic(where, f"missing required key '{missing}'", f"add '{missing}:'{place}", width)]
     where, width = doc.location(path)
@@ -143,12 +165,18 @@ def _diagnose(error: ValidationError, doc: YamlDocument) -> list[Diagnostic]:
         return [Diagnostic(where, f"expected {names}, got {_kind(instance)}", hint, width)]
     if kind == "pattern":
         pattern = str(error.validator_value)
+        if "ms|s|m|h" in pattern and path and path[-1] in ("gt", "gte", "lt", "lte"):
+            return [Diagnostic(where, f"'{instance}' is not a number (nor a duration such as 800ms)",
+                               "gt, gte, lt and lte compare numbers; quote nothing: {gt: 0}", width)]
         if "ms|s|m|h" in pattern:
             return [Diagnostic(where, f"'{instance}' is not a duration",
                                "write a number with a unit: 800ms, 30s, 2m or 1h; ranges as 1s..3s",
                                width)]
         if path and path[0] in ("thresholds", "environments"):
             return []  # the loader reads threshold expressions with precise messages
+        if "status" in path:
+            return [Diagnostic(where, f"'{instance}' is not a status; write a code (200) or a class (2xx)",
+                               None, width)]
         return [Diagnostic(where, f"'{instance}' is not in the expected format", None, width)]
     if kind == "const":
         return [Diagnostic(where, f"expected {error.validator_value!r}, got {_kind(instance)}",
@@ -158,6 +186,14 @@ def _diagnose(error: ValidationError, doc: YamlDocument) -> list[Diagnostic]:
                  "maximum": "at most", "exclusiveMaximum": "less than"}[kind]
         return [Diagnostic(where, f"{_kind(instance)} is out of range: must be {bound} "
                            f"{error.validator_value}", None, width)]
+    if kind in ("minLength", "maxLength"):
+        if path and path[-1] == "delimiter":
+            return [Diagnostic(where, f"a CSV delimiter is exactly one character, got '{instance}'",
+                               'e.g. delimiter: ";" or delimiter: "\\t"', width)]
+        if kind == "minLength":
+            return [Diagnostic(where, f"the text{_describe_place(path)} must not be empty", None, width)]
+        return [Diagnostic(where, f"the text{_describe_place(path)} is longer than {error.validator_value} "
+                           "characters", None, width)]
     if kind == "minItems":
         return [Diagnostic(where, f"the list{_describe_place(path)} must not be empty", None, width)]
     return [Diagnostic(where, error.message, None, width)]

@@ -2,7 +2,9 @@
 
 It reports, as diagnostics rather than exceptions, what YAML itself gets wrong for our users:
 syntax errors, duplicate keys, YAML 1.1 coercions (`no` read as false, `1:30` read as 90, `017`
-read as 15) and unquoted values that start with `{{`. It knows nothing about loadspec's language.
+read as 15), unquoted values that start with `{{`, unknown tags (`!foo`), and input built to
+exhaust the reader: aliases that expand beyond `ALIAS_BUDGET` nodes ("billion laughs") and nesting
+deeper than `MAX_DEPTH`. It knows nothing about loadspec's language.
 """
 
 from __future__ import annotations
@@ -26,6 +28,18 @@ _LEADING_ZERO_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
+#: The tags a spec may carry (implicit ones, or written out as `!!str`, `!!int`, ...).
+_KNOWN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in (
+    "str", "int", "float", "bool", "null", "timestamp", "map", "seq"))
+
+#: How many nodes aliases (`*name`) may add to a document, in all; beyond it the file is refused.
+ALIAS_BUDGET = 10_000
+#: How deeply mappings and lists may nest; a spec needs a dozen levels, a JSON body a few more.
+MAX_DEPTH = 100
+
+
+class _AliasBudgetExceeded(Exception):
+    """Raised inside the builder when aliases expand to more than ALIAS_BUDGET nodes."""
 
 
 @dataclass(frozen=True)
@@ -81,20 +95,50 @@ class _Builder:
     def __init__(self, doc: YamlDocument):
         self.doc = doc
         self.constructor = yaml.constructor.SafeConstructor()
+        self.built: set[int] = set()  # ids of collection nodes already built: seeing one again is an alias
+        self.expanded = 0  # nodes built again through aliases
+        self.in_alias = 0
+        self.depth = 0
+        self.open: set[int] = set()  # ids of the collections being built (an alias to one recurses)
 
-    def error(self, node: yaml.Node, message: str, help: str | None = None) -> None:
+    def error(self, node: yaml.Node, message: str, help: str | None = None, width: int | None = None) -> None:
         span = _span(node)
         self.doc.diagnostics.append(
-            Diagnostic(Location(self.doc.file, span.line, span.col), message, help, span.width)
+            Diagnostic(Location(self.doc.file, span.line, span.col), message, help, width or span.width)
         )
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.doc.values[path] = node
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if self.in_alias:
+            self.expanded += 1
+            if self.expanded > ALIAS_BUDGET:
+                raise _AliasBudgetExceeded
+        if node.tag not in _KNOWN_TAGS:
+            self.error(node, f"unknown YAML tag '{node.tag}'",
+                       "loadspec uses no YAML tags: remove it, or quote the value if the '!' is part of the text",
+                       width=len(node.tag))
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        alias = id(node) in self.built
+        if id(node) in self.open:
+            raise _AliasBudgetExceeded  # an alias inside its own anchor: endless
+        self.built.add(id(node))
+        if self.depth >= MAX_DEPTH:
+            self.error(node, f"the data is nested more than {MAX_DEPTH} levels deep",
+                       "a spec needs far fewer levels: check for a runaway structure or split the value", 1)
+            return None
+        self.depth += 1
+        self.in_alias += alias
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
-        return self._scalar(node, path)
+        finally:
+            self.depth -= 1
+            self.in_alias -= alias
+            self.open.discard(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> Any:
         if node.flow_style and node.value and isinstance(node.value[0][0], yaml.MappingNode) \
@@ -119,6 +163,10 @@ class _Builder:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.error(key_node, "YAML merge keys ('<<') are not supported", "repeat the keys")
                 continue
+            if key_node.tag not in _KNOWN_TAGS:
+                self.error(key_node, f"unknown YAML tag '{key_node.tag}'",
+                           "loadspec uses no YAML tags: remove it", width=len(key_node.tag))
+                continue
             key = key_node.value
             if key in first_seen:
                 self.error(
@@ -140,10 +188,19 @@ class _Builder:
         tag = node.tag
         if tag == _STR_TAG:
             return node.value
-        if tag == _INT_TAG and node.value.isdigit() and (node.value == "0" or node.value[0] != "0"):
-            return int(node.value)
-        value = self.constructor.construct_object(node, deep=True)
         text = node.value
+        if len(text) > 1000 and tag in (_INT_TAG, "tag:yaml.org,2002:float"):
+            self.error(node, f"a number of {len(text)} digits cannot be right", "quote it if it is text")
+            return None
+        if tag == _INT_TAG and text.isdigit() and (text == "0" or text[0] != "0"):
+            return int(text)
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, IndexError, KeyError, AttributeError):
+            short = text if len(text) <= 30 else text[:29] + "…"
+            self.error(node, f"'{short}' cannot be read as {tag.rsplit(':', 1)[-1]}",
+                       "remove the !! tag, or quote the value to keep it as text")
+            return None
         if isinstance(value, bool) and _YAML11_BOOL_WORDS.match(text):
             self.error(
                 node,
@@ -186,9 +243,14 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         try:
             node = _compose(text, _FastLoader)
         except yaml.YAMLError:
+            # The pure-Python composer recurses once per level: measure the depth first.
+            too_deep = _too_deep(text, file)
+            if too_deep:
+                doc.diagnostics.append(too_deep)
+                return doc
             node = _compose(text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        doc.diagnostics.append(yaml_syntax_diagnostic(exc, text, file))
+        doc.diagnostics.append(_open_quote(text, file, exc) or yaml_syntax_diagnostic(exc, text, file))
         return doc
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks nearly all errors
         doc.diagnostics.append(Diagnostic(Location(file, 1, 1), f"invalid YAML: {exc}"))
@@ -197,8 +259,111 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         doc.diagnostics.append(Diagnostic(Location(file, 1, 1), "the file is empty",
                                           "start from an example in examples/"))
         return doc
-    doc.data = _Builder(doc).build(node, ())
+    try:
+        doc.data = _Builder(doc).build(node, ())
+    except _AliasBudgetExceeded:
+        doc.data = None
+        doc.diagnostics = [_alias_bomb(text, file)]
     return doc
+
+
+def _events(text: str) -> Any:
+    """YAML events, read by the iterative parser (it never recurses, whatever the nesting)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
+
+
+def _too_deep(text: str, file: str) -> Diagnostic | None:
+    """A diagnostic at the first collection nested deeper than MAX_DEPTH, if there is one."""
+    depth = 0
+    try:
+        for event in _events(text):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return Diagnostic(Location(file, mark.line + 1, mark.column + 1),
+                                      f"the data is nested more than {MAX_DEPTH} levels deep",
+                                      "a spec needs far fewer levels: check for a runaway structure")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _alias_bomb(text: str, file: str) -> Diagnostic:
+    """Point at the alias whose expansion takes the document over ALIAS_BUDGET nodes."""
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = []  # [anchor, nodes so far] per open collection
+    expanded = 0
+    where = Location(file, 1, 1)
+    try:
+        for event in _events(text):
+            if isinstance(event, yaml.AliasEvent):
+                if any(anchor == event.anchor for anchor, _ in stack):
+                    return Diagnostic(Location(file, event.start_mark.line + 1, event.start_mark.column + 1),
+                                      f"the alias *{event.anchor} is inside its own anchor &{event.anchor}",
+                                      "an alias must refer to a value defined before it and outside it", 1)
+                size = sizes.get(event.anchor or "", 1)
+                expanded += size
+                if stack:
+                    stack[-1][1] += size
+                if expanded > ALIAS_BUDGET:
+                    where = Location(file, event.start_mark.line + 1, event.start_mark.column + 1)
+                    break
+            elif isinstance(event, yaml.CollectionStartEvent):
+                stack.append([event.anchor, 1])
+            elif isinstance(event, yaml.CollectionEndEvent) and stack:
+                anchor, size = stack.pop()
+                if anchor:
+                    sizes[anchor] = size
+                if stack:
+                    stack[-1][1] += size
+            elif isinstance(event, yaml.ScalarEvent):
+                if event.anchor:
+                    sizes[event.anchor] = 1
+                if stack:
+                    stack[-1][1] += 1
+    except yaml.YAMLError:  # pragma: no cover - the file composed once already
+        pass
+    return Diagnostic(where, f"aliases expand this document beyond {ALIAS_BUDGET:,} values",
+                      "YAML aliases (*name) copy their anchor (&name); nesting them multiplies the "
+                      "data — write the values out, or reuse fewer levels", 1)
+
+
+def _open_quote(text: str, file: str, exc: yaml.MarkedYAMLError) -> Diagnostic | None:
+    """A quoted value that runs over several lines and ends on the line of the error was most
+    likely never closed where it opened: point there instead of at the later symptom."""
+    mark = exc.problem_mark
+    if mark is None:
+        return None
+    scanner = yaml.SafeLoader(text)
+    suspect = None
+    try:
+        while scanner.check_token():
+            token = scanner.get_token()
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"') \
+                    and token.end_mark.line > token.start_mark.line:
+                suspect = token
+            if token.start_mark.line > mark.line:
+                break
+    except yaml.YAMLError:
+        pass
+    finally:
+        scanner.dispose()
+    if suspect is None or suspect.end_mark.line != mark.line:
+        return None
+    start = suspect.start_mark
+    lines = suspect.end_mark.line - start.line + 1
+    return Diagnostic(Location(file, start.line + 1, start.column + 1),
+                      "invalid YAML: this quoted value is never closed on its line",
+                      f"the quote runs on over {lines} lines to line {suspect.end_mark.line + 1}; "
+                      "add the closing quote on the same line", 1)
 
 
 def yaml_syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:

@@ -12,6 +12,7 @@ never imports Locust and never runs anything.
 from __future__ import annotations
 
 import base64
+import math
 import os
 import posixpath
 import re
@@ -119,6 +120,8 @@ def _file_values(node: Any) -> list[str]:
         for key, value in node.items():
             if key in ("csv", "schema") and isinstance(value, str):
                 found.append(value)
+            elif key == "extensions" and isinstance(value, list):  # Python files of template functions
+                found.extend(item for item in value if isinstance(item, str))
             elif key == "files" and isinstance(value, dict):
                 for part in value.values():
                     if isinstance(part, str):
@@ -231,7 +234,11 @@ def load_hint(spec: Spec | None) -> str:
     """Locust options matching the spec's `load:` (stages run as a load shape by themselves)."""
     load = spec.load if spec else None
     parts = []
-    if not (load and load.stages):
+    if load and load.is_open:  # the users started up front; the rate gate starts more when needed
+        rates = [s.rate or 0.0 for s in load.stages] or [load.rate or 1.0]
+        users = load.users or min(load.max_users or 1, max(1, math.ceil(load.rate or rates[0] or 1.0)))
+        parts.append(f"-u {users} -r {users} -t {load.duration or sum(s.duration for s in load.stages):g}s")
+    elif not (load and load.stages):
         users = load.users if load and load.users is not None else 1
         rate = load.spawn_rate if load and load.spawn_rate else users
         duration = f"{load.duration:g}s" if load and load.duration else "1m"

@@ -228,7 +228,7 @@ def write_yaml(spec: Spec, *, sources: Sequence[str] = (), notes: Sequence[str] 
     lines.append(f"name: {scalar(spec.name)}")
     if spec.host:
         lines.append(_comment(f"host: {scalar(spec.host)}", "the recorded host; --host overrides it"))
-    if spec.client != "fast":
+    if spec.client != "wire":
         lines.append(f"client: {spec.client}")
     if spec.variables:
         lines.append("")

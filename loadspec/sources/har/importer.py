@@ -428,6 +428,9 @@ def _host_matcher(main: str, includes: Sequence[str]) -> Callable[[str], bool]:
     return allowed
 
 
+_NO_RESPONSE = "no response recorded"
+
+
 def _filter(entries: list[_Entry], excludes: list[re.Pattern[str]], allowed: Callable[[str], bool]) -> None:
     """Set `reason` on every entry that must not be replayed."""
     for entry in entries:
@@ -444,6 +447,8 @@ def _filter(entries: list[_Entry], excludes: list[re.Pattern[str]], allowed: Cal
             entry.reason = "CONNECT (proxy tunnel)"
         elif raw.get("_fromCache"):
             entry.reason = "cache hit (the server never saw it)"
+        elif not isinstance(raw.get("response"), dict):
+            entry.reason = _NO_RESPONSE
         elif entry.status == 0 or (isinstance(raw.get("response"), dict) and raw["response"].get("_error")):
             entry.reason = "aborted or blocked (status 0)"
         elif entry.resource_type == "preflight" or (
@@ -710,7 +715,9 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
         hosts = ", ".join(h for h, _ in report.other_hosts.most_common(3))
         raise HarError(f"{path}: nothing left to replay: all {report.entries} entries were dropped ({reasons})"
                        + (f"; to keep another host pass --include-host, e.g. --include-host {hosts.split(',')[0]}"
-                          if hosts else ""))
+                          if hosts else "")
+                       + ("; this HAR holds requests only: export it with responses (browser DevTools: "
+                          "Network → Save all as HAR)" if _NO_RESPONSE in report.dropped else ""))
     _check_bodies(kept, responses, report)
     _check_cookies(entries, kept, report)
     _browser_authentication(drafts)
