@@ -48,10 +48,13 @@ def test_cookie_jar_lives_for_the_user_or_for_one_iteration(scope: str | None, r
         assert sent == ["", f"sid={tokens[0]}", f"sid={tokens[1]}"]
 
 
-def test_each_iteration_starts_with_the_cookies_of_the_setup(recording_server: Any, cli: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("client", ["wire", "fast", "requests"])
+def test_each_iteration_starts_with_the_cookies_of_the_setup(client: str, recording_server: Any, cli: Any,
+                                                            tmp_path: Path) -> None:
     spec = tmp_path / "cookies.yaml"
     spec.write_text(SPEC.format(cookies="    cookies: iteration\n", setup=SETUP), encoding="utf-8")
-    result = cli("run", str(spec), "--host", recording_server.url, "-u", "1", "--iterations", "3", "-q")
+    result = cli("run", str(spec), "--host", recording_server.url, "-u", "1", "--iterations", "3", "-q",
+                 "--client", client)
     assert result.code == 0, result.text
     setup_token = recording_server.tokens[0]
     assert len(recording_server.tokens) == 4  # the setup's login and one per iteration

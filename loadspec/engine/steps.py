@@ -392,18 +392,14 @@ def _cookie_jar(user: LoadspecUser) -> Any:
 
 def _reset_cookies(user: LoadspecUser, keep: list[Any]) -> None:
     """Empty the user's cookie jar, then put back the cookies in `keep` (what the setup left)."""
-    jar = _cookie_jar(user)
-    if jar is None:
-        return
     wire = getattr(user, "wire", None)
     if wire is not None:
-        wire.clear_cookies()
-    else:
-        jar.clear()
+        wire.reset_cookies(keep)
+        return
+    jar = _cookie_jar(user)
+    jar.clear()
     for cookie in keep:
         jar.set_cookie(cookie)
-    if wire is not None and keep:
-        wire._jar_used = True  # the kept cookies are sent again
 
 
 def iteration_task(user: LoadspecUser) -> None:

@@ -620,6 +620,9 @@ class Correlator:
                         found.append(_Atom(value, f"multipart {name}", name))
                     elif is_short_id(value):
                         found.append(_Atom(value, f"multipart {name}", name, loc=("part", number)))
+            elif (data := _json_text(draft.body)) is not None:  # JSON sent as text/plain: whole leaves
+                for value, path in _json_leaf_paths(data):
+                    found.append(_Atom(value, f"JSON {jmespath_of(path)}", _leaf_key(path)))
             else:
                 for token in _TOKEN.findall(draft.body[:TEXT_SEARCH_MAX]):
                     if looks_dynamic(token):
@@ -1053,6 +1056,16 @@ def apply_templates(draft: DraftRequest, mapping: dict[str, str]) -> None:
         draft.body = _sub_json(draft.body, mapping, sub)
     elif draft.body_kind == "raw" and isinstance(draft.body, str):
         draft.body = sub(draft.body)
+
+
+def _json_text(text: str) -> Any:
+    """The JSON document a raw body holds (a `text/plain` fetch body), or None."""
+    if text.lstrip()[:1] not in ("{", "[") or len(text) > TEXT_SEARCH_MAX:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _leaf_key(path: Sequence[str | int]) -> str:

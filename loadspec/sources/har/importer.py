@@ -605,10 +605,9 @@ def _request_body(raw: dict[str, Any], headers: list[tuple[str, str]]) -> tuple[
             return None, None, None
         text = urlencode(params)
         mime = mime or "application/x-www-form-urlencoded"
-    if "json" in mime or ("x-www-form-urlencoded" not in mime and "multipart/" not in mime
-                          and text.lstrip()[:1] in ("{", "[")):
-        try:  # JSON is recognised by its content: fetch() sends a string body as text/plain
-            return "json", json.loads(text), None
+    if "json" in mime or (not mime and text.lstrip()[:1] in ("{", "[")):
+        try:  # JSON under another type (fetch() sends a string as text/plain) stays the recorded text,
+            return "json", json.loads(text), None  # byte for byte; correlation reads the JSON inside it
         except ValueError:
             return "raw", text, None
     if "x-www-form-urlencoded" in mime:
