@@ -31,6 +31,7 @@ OnFail = Literal["stop_iteration", "continue", "stop_user"]
 PoolOrder = Literal["sequential", "random", "unique"]
 PoolScope = Literal["user", "iteration"]
 OnExhausted = Literal["recycle", "stop_user", "stop_test"]
+CookieScope = Literal["user", "iteration"]
 Pick = Literal["first", "last", "random", "all"]
 ClientKind = Literal["wire", "fast", "requests"]
 OnLargeBody = Literal["fail", "discard"]
@@ -172,12 +173,16 @@ Step = RequestStep | LoopStep | GroupStep
 
 @dataclass
 class Scenario:
-    """A user journey: `setup` once per user, then `steps` once per iteration, repeated."""
+    """A user journey: `setup` once per user, then `steps` once per iteration, repeated.
+
+    `cookies` is the life of the user's cookie jar: "user" (kept for all its iterations) or
+    "iteration" (each iteration starts with the cookies the setup left, as a fresh browser would)."""
 
     name: str
     steps: list[Step]
     setup: list[Step] = field(default_factory=list)
     weight: int = 1
+    cookies: CookieScope = "user"
     where: Location = NOWHERE
 
 

@@ -134,9 +134,9 @@ def test_recordings_convert_to_valid_yaml_that_round_trips(name: str, tmp_path: 
     imported = import_har([RECORDINGS / f"{name}.har"]).spec
     assert project(load_spec_text(text, str(out), base_dir=tmp_path)) == project(imported)
     names = [s.name for s in steps_of(imported)]
-    assert names == ["GET /login", "POST /login", "POST /api/token", "POST /api/orders", "GET /api/orders/{order_id}",
-                     "PUT /api/orders/{order_id}", "POST /api/orders/{order_id}/submit", "GET /api/config",
-                     "GET /logout"]
+    assert names == ["GET /login", "POST /login", "GET /dashboard", "POST /api/token", "POST /api/orders",
+                     "GET /api/orders/{order_id}", "PUT /api/orders/{order_id}", "POST /api/orders/{order_id}/submit",
+                     "GET /api/config", "GET /logout", "GET /login"]
     assert all(s.assertions and s.assertions[0].query.kind == "status" for s in steps_of(imported))
 
 
@@ -144,9 +144,9 @@ def test_summary_lists_drops_redirects_correlations_and_secrets(capsys: pytest.C
                                                                 tmp_path: Path) -> None:
     code, out, _ = convert(capsys, str(RECORDINGS / "chrome_devtools.har"), "-o", str(tmp_path / "c.yaml"))
     assert code == 0
-    assert "17 entries → 9 steps on 127.0.0.1:44977, 6 dropped" in out
+    assert "17 entries → 11 steps on 127.0.0.1:44977, 6 dropped" in out
     assert "dropped    6  static asset" in out
-    assert "POST /login → 200 /dashboard" in out and "GET /logout → 200 /login" in out
+    assert "POST /login → 302 /dashboard" in out and "GET /logout → 302 /login" in out
     assert "csrf_token    from HTML hidden input csrf_token of GET /login  →  form csrf_token of POST /login" in out
     assert "access_token  from JSON access_token of POST /api/token" in out
     assert "order_id      from JSON id of POST /api/orders  →  URL of GET /api/orders/{order_id}" in out
@@ -168,8 +168,9 @@ def test_yaml_is_commented_and_readable(tmp_path: Path, capsys: pytest.CaptureFi
     assert 'post: "/api/orders/{{ order_id }}/submit"' in text
     assert 'Authorization: "Bearer {{ access_token }}"' in text
     assert "think_time: 600ms" in text and "# pause after this step" in text
-    assert text.count("\n        assert:\n          - status: 20") == 9  # one status assertion per step
-    assert "# redirects followed as recorded: 302 → GET /dashboard (200)" in text
+    assert text.count("\n        assert:\n          - status: 20") == 9  # one status assertion per step,
+    assert text.count("\n        assert:\n          - status: 302") == 2  # the two redirects asserted as such
+    assert "# recorded 302 to /dashboard: the step asserts the redirect, the next step follows it" in text
     defaults = yaml.safe_load(text)["defaults"]["headers"]
     assert defaults == {"Accept": "application/json", "Accept-Language": "en-US,en;q=0.9",
                         "User-Agent": defaults["User-Agent"]}
@@ -318,7 +319,9 @@ def test_nothing_left_after_filtering_says_how_to_keep_entries(tmp_path: Path,
 # --- redirects, think time, names ---------------------------------------------------------------
 
 
-def test_redirect_chains_collapse_into_the_request_that_started_them(tmp_path: Path) -> None:
+def test_redirects_are_replayed_as_redirects_asserted_by_their_step(tmp_path: Path) -> None:
+    """Each hop is its own step: the redirect asserts its 3xx without following it, the request the
+    browser made next follows; a refused form answering 200 fails the POST step."""
     path = har_file(tmp_path, "redirects.har", [
         entry("POST", f"{HOST}/login", 302, rtype="document", mime="text/html", request="user=a",
               request_mime="application/x-www-form-urlencoded", response_headers=[("Location", "/home")], at=0),
@@ -332,14 +335,18 @@ def test_redirect_chains_collapse_into_the_request_that_started_them(tmp_path: P
               response_headers=[("Location", "/never-recorded")], at=2),
     ])
     result = import_har([path])
-    login, sso, gone = steps_of(result.spec)
-    assert login.name == "POST /login" and login.allow_redirects is None
-    assert login.assertions[0].predicates[0].value == 200
-    assert "redirects followed as recorded: 302 → GET /home (301) → GET /home/ (200)" in (login.comment or "")
+    login, home, home_slash, sso, gone = steps_of(result.spec)
+    assert [s.name for s in (login, home, home_slash)] == ["POST /login", "GET /home", "GET /home/"]
+    assert login.allow_redirects is False and login.assertions[0].predicates[0].value == 302
+    assert home.allow_redirects is False and home.assertions[0].predicates[0].value == 301
+    assert home_slash.allow_redirects is None and home_slash.assertions[0].predicates[0].value == 200
+    assert "recorded 302 to /home: the step asserts the redirect, the next step follows it" in (login.comment or "")
     assert sso.allow_redirects is False and sso.assertions[0].predicates[0].value == 302
     assert gone.allow_redirects is False and gone.assertions[0].predicates[0].value == 302
     report = result.report.files[0]
-    assert report.redirects == ["POST /login → 301 /home → 200 /home/"]
+    assert report.redirects == ["POST /login → 302 /home", "GET /home → 301 /home/",
+                                "GET /sso → 302 /authorize (not replayed)",
+                                "GET /gone → 302 /never-recorded (not replayed)"]
     assert report.dropped == {"other host": 1}
 
 
@@ -400,8 +407,8 @@ def test_location_header_is_captured_when_it_is_the_only_source(tmp_path: Path) 
         entry("DELETE", f"{HOST}/api/items/itm_77aa11bb", 204, at=0.2),
     ])
     create, read, delete = steps_of(import_har([path]).spec)
-    assert captures(create) == {"location": ("header", "Location")}
-    assert read.url == "{{ location }}" and delete.url == "{{ location }}"
+    assert captures(create) == {"item_url": ("header", "Location")}
+    assert read.url == "{{ item_url }}" and delete.url == "{{ item_url }}"
     assert read.name == "GET /api/items/{id}"
 
 
@@ -542,10 +549,10 @@ def test_several_recordings_become_weighted_scenarios(tmp_path: Path, capsys: py
     spec = load_spec(out)
     assert [(s.name, s.weight) for s in spec.scenarios] == [("session", 3), ("firefox", 1), ("session_2", 1)]
     assert spec.name == "session+firefox+session_2"
-    assert all(len(s.steps) == 9 for s in spec.scenarios)
+    assert all(len(s.steps) == 11 for s in spec.scenarios)
     assert "HeadlessChrome" in spec.defaults.headers["User-Agent"]  # the most common value goes to defaults,
     assert all("Firefox" in s.headers["User-Agent"] for s in steps_of(spec, 1))  # the others override it
-    assert stdout.count("16 entries → 9 steps") == 3
+    assert stdout.count("16 entries → 11 steps") == 3
     assert import_har([RECORDINGS / "session.har", RECORDINGS / "firefox.har"]).secrets == {"LOADSPEC_PASSWORD": "demo"}
 
 
@@ -630,12 +637,13 @@ def test_malformed_entry_fields_are_ignored_without_a_traceback(case: str, tmp_p
     assert "Traceback" not in out + err
     steps = {s.name: s for s in steps_of(load_spec(tmp_path / "m.yaml"))}
     if case == "redirectURL not text":  # the Location header is read instead
-        assert list(steps) == ["GET /api/first", "GET /api/last", "GET /api/unrecorded"]
-        assert "GET /api/first → 200 /api/next" in out
+        assert list(steps) == ["GET /api/first", "GET /api/next", "GET /api/last", "GET /api/unrecorded"]
+        assert predicates(steps["GET /api/first"].assertions[0].predicates) == [("eq", 302)]
+        assert "GET /api/first → 302 /api/next" in out
     elif case == "redirect to an unreadable URL":  # read like a redirect without a target: its status is asserted
         assert list(steps) == ["GET /api/first", "GET /api/next", "GET /api/last", "GET /api/unrecorded"]
         assert predicates(steps["GET /api/first"].assertions[0].predicates) == [("eq", 302)]
-        assert "redirects collapsed" not in out
+        assert "redirects replayed" not in out
     elif case == "status not a number":  # read as status 0: dropped as aborted
         assert list(steps) == ["GET /api/next", "GET /api/last", "GET /api/unrecorded"]
         assert "dropped    1  aborted or blocked (status 0)" in out
@@ -776,7 +784,7 @@ def test_bad_input_through_the_real_command_line(tmp_path: Path) -> None:
 def test_validate_accepts_a_har_and_rejects_environments(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(RECORDINGS / "firefox.har")]) == 0
     out, err = capsys.readouterr()
-    assert "firefox.har: ok — 1 scenario, 9 steps" in out and "16 entries → 9 steps" in err
+    assert "firefox.har: ok — 1 scenario, 11 steps" in out and "16 entries → 11 steps" in err
     assert main(["validate", str(RECORDINGS / "firefox.har"), "-e", "staging"]) == 2
     assert "a HAR recording has no environments" in capsys.readouterr().err
 
@@ -882,7 +890,144 @@ def test_a_har_saved_as_json_is_read_as_a_recording(tmp_path: Path, capsys: pyte
     recording = tmp_path / "session.json"
     recording.write_bytes((RECORDINGS / "session.har").read_bytes())
     assert main(["validate", str(recording)]) == 0
-    assert "ok — 1 scenario, 9 steps" in capsys.readouterr().out
+    assert "ok — 1 scenario, 11 steps" in capsys.readouterr().out
     other = tmp_path / "spec.json"
     other.write_text('{"scenarios": [{"name": "s", "steps": [{"get": "/"}]}]}')
     assert main(["validate", str(other)]) == 0  # JSON that is not a HAR is read as a spec (YAML is a superset)
+
+
+# --- correlation by evidence (the corpus of real apps in tests/realapps shows each case live) --------
+
+
+def html_page(*inputs: tuple[str, str], extra: str = "") -> str:
+    fields = "".join(f'<input type="hidden" name="{n}" value="{v}">' for n, v in inputs)
+    return f"<html><body>{extra}<form method=post>{fields}</form></body></html>"
+
+
+def test_a_short_id_comes_from_the_response_that_created_it_not_a_later_list(tmp_path: Path) -> None:
+    path = har_file(tmp_path, "ids.har", [
+        entry("POST", f"{HOST}/api/items/", 201, request={"name": "lamp"}, body={"id": 7, "name": "lamp"}),
+        entry("GET", f"{HOST}/api/items/", at=0.1, body=[{"id": 3, "name": "old"}, {"id": 7, "name": "lamp"}]),
+        entry("PATCH", f"{HOST}/api/items/7/", at=0.2, request={"name": "lamp", "qty": 7}, body={"id": 7}),
+        entry("DELETE", f"{HOST}/api/items/7/", 204, at=0.3),
+    ])
+    create, listing, patch, delete = steps_of(import_har([path]).spec)
+    assert captures(create) == {"item_id": ("json", "id")} and captures(listing) == {}
+    assert patch.url == "/api/items/{{ item_id }}/" and delete.url == "/api/items/{{ item_id }}/"
+    assert patch.name == "PATCH /api/items/{item_id}/"
+    assert patch.body is not None and patch.body.value == {"name": "lamp", "qty": 7}  # no evidence: stays 7
+
+
+def test_the_same_short_number_in_two_roles_gets_two_sources(tmp_path: Path) -> None:
+    """`/notes/5/edit/` comes from the redirect's Location, `revision=5` from the hidden input of that
+    name, and `qty=5` (no source of that name) stays as recorded: short values are never replaced by value."""
+    page = html_page(("revision", "5"), ("token", "tok_9f8e7d6c5b4a"))
+    path = har_file(tmp_path, "roles.har", [
+        entry("GET", f"{HOST}/notes/add/", mime="text/html", rtype="document",
+              body=html_page(("token", "tok_1a2b3c4d5e"))),
+        entry("POST", f"{HOST}/notes/add/", 302, at=0.1, rtype="document", mime="text/html", body="",
+              request="token=tok_1a2b3c4d5e&title=x", request_mime="application/x-www-form-urlencoded",
+              response_headers=[("Location", "/notes/5/edit/")]),
+        entry("GET", f"{HOST}/notes/5/edit/", at=0.2, rtype="document", mime="text/html", body=page),
+        entry("POST", f"{HOST}/notes/5/edit/", 302, at=0.3, rtype="document", mime="text/html", body="",
+              request="token=tok_9f8e7d6c5b4a&revision=5&qty=5", request_mime="application/x-www-form-urlencoded",
+              response_headers=[("Location", "/notes/")]),
+    ])
+    _, add, hop, edit = steps_of(import_har([path]).spec)
+    assert captures(add)["note_url"] == ("header", "Location")
+    assert add.allow_redirects is False and predicates(add.assertions[0].predicates) == [("eq", 302)]
+    assert hop.url == "{{ note_url }}" and edit.url == "{{ note_url }}"
+    assert edit.body is not None
+    assert edit.body.value == {"token": "{{ token }}", "revision": "{{ revision }}", "qty": "5"}
+    assert captures(hop)["revision"][0] == "regex"
+
+
+def test_a_multipart_part_is_correlated_whole(tmp_path: Path) -> None:
+    stamp = "2026-01-01T10:09:17.504918+00:00"
+    boundary = "----WebKitFormBoundaryZxUvnlaB3vCJhjSI"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"revision_id\"\r\n\r\n12\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"revision_created_at\"\r\n\r\n{stamp}\r\n"
+            f"--{boundary}--\r\n")
+    path = har_file(tmp_path, "multipart.har", [
+        entry("GET", f"{HOST}/edit/", mime="text/html", rtype="document",
+              body=html_page(("revision_id", "12"), ("revision_created_at", stamp))),
+        entry("POST", f"{HOST}/ping/", at=0.1, request=body, request_mime=f"multipart/form-data; boundary={boundary}",
+              body={"ok": True}),
+    ])
+    page, ping = steps_of(import_har([path]).spec)
+    assert set(captures(page)) == {"revision_id", "revision_created_at"}
+    assert ping.body is not None and "\r\n\r\n{{ revision_created_at }}\r\n" in ping.body.value
+    assert "\r\n\r\n{{ revision_id }}\r\n" in ping.body.value and stamp not in ping.body.value
+
+
+def test_client_generated_uuids_and_cache_busters_become_template_functions(tmp_path: Path) -> None:
+    ref = "9e6396d0-179d-457d-9f11-dbbecd1d3ab1"
+    now_ms = str((1_767_268_800 + 1) * 1000 + 853)
+    path = har_file(tmp_path, "client.har", [
+        entry("GET", f"{HOST}/api/items/?_={now_ms}", at=1.0, body=[]),
+        entry("POST", f"{HOST}/api/items/", 201, at=1.1, request={"name": "lamp", "client_ref": ref},
+              body={"id": "itm_77aa11bb", "client_ref": ref}),
+        entry("PUT", f"{HOST}/api/items/itm_77aa11bb", at=1.2, request={"client_ref": ref}, body={}),
+    ])
+    listing, create, update = steps_of(import_har([path]).spec)
+    assert listing.params == {"_": "{{ timestamp() }}000"}
+    assert create.body is not None and create.body.value["client_ref"] == "{{ uuid() }}"
+    assert update.body is not None and update.body.value == {"client_ref": "{{ client_ref }}"}
+    assert captures(create)["client_ref"] == ("json", "client_ref")  # what the server stored, read back
+
+
+def test_json_sent_as_text_plain_is_correlated_inside_and_sent_as_recorded(tmp_path: Path) -> None:
+    token = "tk_5f4e3d2c1b0a99887766"
+    path = har_file(tmp_path, "plain.har", [
+        entry("POST", f"{HOST}/api/session", body={"token": token}),
+        entry("POST", f"{HOST}/api/events", at=0.1, request=json.dumps({"token": token, "event": "view"}),
+              request_mime="text/plain;charset=UTF-8", headers={"Content-Type": "text/plain;charset=UTF-8"}),
+    ])
+    _, events = steps_of(import_har([path]).spec)
+    assert events.body is not None and events.body.kind == "raw"  # the browser's bytes, numbers stay numbers
+    assert json.loads(events.body.value.replace("{{ token }}", "T")) == {"token": "T", "event": "view"}
+    assert events.headers["Content-Type"] == "text/plain;charset=UTF-8"  # sent as the browser sent it
+
+
+def test_a_request_whose_recorded_body_is_missing_is_left_out_with_a_warning(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    missing = entry("PUT", f"{HOST}/api/big", at=0.1)
+    missing["request"]["bodySize"] = 250_000
+    path = har_file(tmp_path, "missing.har", [entry("GET", f"{HOST}/api/first"), missing,
+                                              entry("GET", f"{HOST}/api/last", at=0.2)])
+    code, out, _ = convert(capsys, str(path), "-o", str(tmp_path / "m.yaml"))
+    assert code == 0
+    assert [s.name for s in steps_of(load_spec(tmp_path / "m.yaml"))] == ["GET /api/first", "GET /api/last"]
+    assert "PUT /api/big (entry #2): the browser sent a request body that the recording does not hold" in out
+
+
+def test_basic_credentials_the_browser_answered_a_challenge_with_go_on_every_step(tmp_path: Path) -> None:
+    basic = {"Authorization": "Basic YWRtaW46U2VjcjN0LXBhc3M="}
+    path = har_file(tmp_path, "basic.har", [
+        entry("GET", f"{HOST}/login", 302, rtype="document", mime="text/html", response_headers=[("Location", "/")]),
+        entry("GET", f"{HOST}/", at=0.1, rtype="document", mime="text/html", body="<p>hi</p>", headers=basic),
+    ])
+    result = import_har([path])
+    assert [s.headers.get("Authorization") for s in steps_of(result.spec)] == ["{{ env.LOADSPEC_AUTHORIZATION }}"] * 2
+    assert result.secrets == {"LOADSPEC_AUTHORIZATION": basic["Authorization"]}
+
+
+def test_text_captures_are_anchored_on_whole_words(tmp_path: Path) -> None:
+    token = "q7Hk2Lm9Zx4Vb8Nc1Rt6Yp3W"
+    path = har_file(tmp_path, "anchor.har", [
+        entry("GET", f"{HOST}/edit", mime="text/html", rtype="document",
+              body=f'<script type="application/json">{{"CSRF_TOKEN": "{token}", "x": 1}}</script>'),
+        entry("POST", f"{HOST}/ping", at=0.1, headers={"X-CSRFToken": token}, request={}),
+    ])
+    page, _ = steps_of(import_har([path]).spec)
+    (kind, selector), = captures(page).values()
+    assert kind == "regex" and selector.startswith("CSRF_TOKEN")
+
+
+def test_recorded_scenarios_start_every_iteration_with_an_empty_cookie_jar(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "session.yaml"
+    assert import_har([RECORDINGS / "session.har"]).spec.scenarios[0].cookies == "iteration"
+    assert convert(capsys, str(RECORDINGS / "session.har"), "-o", str(out))[0] == 0
+    assert "    cookies: iteration" in out.read_text(encoding="utf-8")
+    assert load_spec(out).scenarios[0].cookies == "iteration"

@@ -23,8 +23,8 @@ import pytest
 
 HERE = Path(__file__).parent
 RECORDINGS = HERE / "harapp" / "recordings"
-STEPS_PER_ITERATION = 9
-REQUESTS_PER_ITERATION = 11  # the 9 steps plus the two redirects they follow (→ /dashboard, → /login)
+STEPS_PER_ITERATION = 11  # a redirect is replayed as a redirect: → /dashboard and → /login are steps of their own
+REQUESTS_PER_ITERATION = 11  # one request per step: no step follows a redirect by itself
 
 
 def _load_harapp() -> Any:
@@ -91,7 +91,7 @@ def test_sanitized_export_warns_and_fails_exactly_where_the_token_was_stripped(a
     assert "looks like a sanitized export" in result.stderr
     assert "Allow to generate HAR with sensitive data" in result.stderr
     assert result.returncode == 1
-    assert totals(result.stdout) == (5 * 2 * 4, 10)
+    assert totals(result.stdout) == (5 * 2 * 5, 10)  # login page, login (302), dashboard, token, orders
     assert "POST /api/orders: assert #1 status eq 201 (got 401)" in result.stdout
     assert seen["failures"] == {"bad_token": 10}  # no bad_csrf, no bad_session: those still work
 

@@ -63,7 +63,8 @@ def _full_report() -> RunReport:
                     profile="stress", rate_stages=[Stage(4.0, 0, None, rate=5.0)], max_users=3)
     stress = StressWatch(stages=[Stage(5.0, 3, None)], thresholds=[threshold], note="climbing on p95")
     stress.steps.append(StressStep(3, results, [check]))
-    return RunReport(test=test, plan=plan, outcome=SimpleNamespace(results=results, ended_by="stop_test", interrupted=None),
+    outcome = SimpleNamespace(results=results, ended_by="stop_test", interrupted=None)
+    return RunReport(test=test, plan=plan, outcome=outcome,
                      checks=[check], verdict=Verdict(4, "aborted", "aborted after 6.0s"), started_at=1.7e9,
                      sampler=SimpleNamespace(peak_users=3, timeline=[(0.2, 1), (1.0, 3)]), stress=stress,
                      notes=["a note"])

@@ -334,6 +334,8 @@ def _make_user_class(
         "default_session_key": (spec.defaults.timeout, verify),
         # Locust merges this into every request event's context: OpenTelemetry names the scenario
         "context": _scenario_context({"scenario": scenario.name}),
+        "fresh_cookies": scenario.cookies == "iteration",
+        "setup_cookies": [],
     }
     if kind == "fast":
         attributes.update(network_timeout=timeout, connection_timeout=timeout, insecure=not verify,

@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_plus
 
 import gevent
 import gevent.event
@@ -284,11 +285,15 @@ class WireRequest(CompiledRequest):
         view = ResponseView(response, response.elapsed_ms)
         sent = (self.prepared.head + headers).decode("latin-1").split("\r\n")[1:]
         sent_body = body if body is not None else self.prepared.body
+        shown_body = sent_body.decode("utf-8", "replace") if sent_body else None
+        if shown_body and any(line.lower().startswith("content-type: application/x-www-form-urlencoded")
+                              for line in sent):
+            shown_body = unquote_plus(shown_body)  # show the form as written, not percent-encoded
         user.tracer("response", {  # type: ignore[misc]
             "step": self.name, "method": self.method, "url": url, "status": view.status,
             "ms": view.duration_ms, "failure": message, "variables": dict(variables),
             "request_headers": dict(line.split(": ", 1) for line in sent if ": " in line),
-            "request_body": sent_body.decode("utf-8", "replace") if sent_body else None,
+            "request_body": shown_body,
             "checks": [(label, check(view, variables))
                        for label, check in zip(self.check_labels, self.checks, strict=True)],
             "body": view.text[:500],
@@ -374,6 +379,8 @@ class LoadspecUser:
     scenario_setup: list[Runnable] = []
     scenario_steps: list[Runnable] = []
     iterations: int | None = None
+    fresh_cookies: bool = False  # the scenario's `cookies: iteration`
+    setup_cookies: list[Any] = []  # the cookies the setup left, each iteration starts with them
     tracer: Tracer | None = None
     gate: Any = None  # the open model's RateGate (arrival.py): one token per iteration
     environment: Any
@@ -492,6 +499,10 @@ class LoadspecUser:
             if outcome != CONTINUE:
                 return  # setup failed: try it again next iteration
             self.setup_done = True
+            if self.fresh_cookies:
+                self.setup_cookies = list(_cookie_jar(self))
+        if self.fresh_cookies:
+            _reset_cookies(self, self.setup_cookies)
         if self.gate is not None:
             self.gate.take()
         self.take_rows("iteration")
@@ -501,6 +512,28 @@ class LoadspecUser:
             raise StopUser()
 
 
+
+
+def _cookie_jar(user: LoadspecUser) -> Any:
+    """The user's cookie jar: the wire client's, a FastHttpSession's (`cookiejar`) or a requests
+    session's (`cookies`)."""
+    wire = getattr(user, "wire", None)
+    if wire is not None:
+        return wire.jar
+    jar = getattr(user.client, "cookiejar", None)
+    return jar if jar is not None else user.client.cookies
+
+
+def _reset_cookies(user: LoadspecUser, keep: list[Any]) -> None:
+    """Empty the user's cookie jar, then put back the cookies in `keep` (what the setup left)."""
+    wire = getattr(user, "wire", None)
+    if wire is not None:
+        wire.reset_cookies(keep)
+        return
+    jar = _cookie_jar(user)
+    jar.clear()
+    for cookie in keep:
+        jar.set_cookie(cookie)
 
 
 def iteration_task(user: LoadspecUser) -> None:

@@ -342,6 +342,14 @@ class WireClient:
             self.jar.clear()
             self._jar_used = False
 
+    def reset_cookies(self, keep: list[Any]) -> None:
+        """Empty the jar, then put back the cookies in `keep` (a scenario's `cookies: iteration`)."""
+        self.clear_cookies()
+        if self.jar is not None and keep:
+            for cookie in keep:
+                self.jar.set_cookie(cookie)
+            self._jar_used = True
+
     def close(self) -> None:
         for pool in self._pools.values():
             pool.close()

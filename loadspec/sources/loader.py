@@ -190,8 +190,9 @@ class _Reader(ResponseReader, PoolReader):
         setup = self.read_steps(self.listing(raw.get("setup")), path + ("setup",), scope)
         steps = self.read_steps(self.listing(raw.get("steps")), path + ("steps",), scope)
         weight = raw.get("weight", 1)
-        return Scenario(name=name, steps=steps, setup=setup,
-                        weight=weight if isinstance(weight, int) else 1, where=self.at(path))
+        cookies = raw.get("cookies", "user")
+        return Scenario(name=name, steps=steps, setup=setup, weight=weight if isinstance(weight, int) else 1,
+                        cookies="iteration" if cookies == "iteration" else "user", where=self.at(path))
 
     def read_steps(self, raw_steps: list[Any], path: PathKey, scope: Scope) -> list[Step]:
         steps: list[Step] = []

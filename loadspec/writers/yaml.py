@@ -313,6 +313,8 @@ def _defaults(defaults: Defaults) -> list[str]:
 def _scenario(scenario: Scenario) -> list[str]:
     lines = [f"  - name: {scalar(scenario.name)}"]
     lines.append(_comment(f"    weight: {scenario.weight}", "relative share of the users running this scenario"))
+    if scenario.cookies != "user":
+        lines.append(_comment(f"    cookies: {scenario.cookies}", "each iteration starts with an empty cookie jar"))
     if scenario.setup:
         lines.append("    setup:")
         lines.extend(_steps(scenario.setup, 6))

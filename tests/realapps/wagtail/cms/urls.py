@@ -1,0 +1,7 @@
+"""URLs: Wagtail's admin at /admin/, the site's pages at /."""
+
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+
+urlpatterns = [path("admin/", include(wagtailadmin_urls)), path("", include(wagtail_urls))]
