@@ -208,10 +208,3 @@ def cli(tmp_path: Path) -> Any:
         path = tmp_path / f"summary-{secrets.token_hex(3)}.json" if summary else None
         return run_cli(*args, json_summary=path, **kwargs)
     return invoke
-
-
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the fault matrix first. Several tests import Locust into this process, and Locust's import
-    monkey-patches it with gevent; the fault matrix's own server threads and its blocking `os.wait4`
-    on each loadspec child (for the child's peak memory) stall each other in a patched process."""
-    items.sort(key=lambda item: 0 if item.path.name == "test_faults.py" else 1)
