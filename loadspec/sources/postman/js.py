@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = ["GETTERS", "STRING", "Context", "Untranslatable", "closing", "dotted", "js_regex", "split_args",
-           "split_top", "statements", "unquote"]
+           "split_top", "statements", "strip_comments", "tokens", "unquote"]
 
 class Untranslatable(Exception):
     """A statement (or a part of it) that the translator does not understand; it is kept as a comment."""
@@ -22,35 +22,43 @@ class Untranslatable(Exception):
 
 # --- splitting JavaScript into statements -------------------------------------------------------
 
+OPENERS, CLOSERS = frozenset("([{"), frozenset(")]}")
 
-def strip_comments(text: str) -> str:
-    out: list[str] = []
-    i, quote = 0, ""
-    while i < len(text):
+
+def tokens(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """The script from `start` as (index, token) pairs: a whole string literal, a whole comment, or one
+    other character. Every scan below walks these, so strings and comments are opaque to all of them."""
+    i, end_of_text = start, len(text)
+    while i < end_of_text:
         char = text[i]
-        if quote:
-            out.append(char)
-            if char == "\\" and i + 1 < len(text):
-                out.append(text[i + 1])
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-            i += 1
-            continue
         if char in "'\"`":
-            quote = char
+            end = i + 1
+            while end < end_of_text and text[end] != char:
+                end += 2 if text[end] == "\\" else 1
+            end = min(end + 1, end_of_text)
         elif text.startswith("//", i):
-            while i < len(text) and text[i] != "\n":
-                i += 1
-            continue
+            end = text.find("\n", i)
+            end = end_of_text if end < 0 else end
         elif text.startswith("/*", i):
             end = text.find("*/", i + 2)
-            i = len(text) if end < 0 else end + 2
-            continue
-        out.append(char)
-        i += 1
-    return "".join(out)
+            end = end_of_text if end < 0 else end + 2
+        else:
+            end = i + 1
+        yield i, text[i:end]
+        i = end
+
+
+def _is_comment(token: str) -> bool:
+    return token.startswith(("//", "/*"))
+
+
+def strip_comments(text: str) -> str:
+    return "".join(token for _, token in tokens(text) if not _is_comment(token))
+
+
+_CONTINUES_NEXT = (".", "?", ":", "&&", "||", "+")  # a line starting so continues the statement before it
+_CONTINUES_PREVIOUS = ("=", "(", ",", "+", "&&", "||")  # a line ending so goes on on the next line
+_BLOCK_GOES_ON = (")", ".", ",", "else", "catch", "finally")  # `}` followed by these does not end a statement
 
 
 def statements(text: str) -> list[str]:
@@ -58,45 +66,21 @@ def statements(text: str) -> list[str]:
     (a line starting with `.` continues the statement before it)."""
     text = strip_comments(text)
     found: list[str] = []
-    current: list[str] = []
-    depth, quote, i = 0, "", 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            current.append(char)
-            if char == "\\" and i + 1 < len(text):
-                current.append(text[i + 1])
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-            i += 1
-            continue
-        if char in "'\"`":
-            quote = char
-        elif char in "([{":
+    depth, start = 0, 0
+    for i, token in tokens(text):
+        if token in OPENERS:
             depth += 1
-        elif char in ")]}":
+        elif token in CLOSERS:
             depth -= 1
-            if depth == 0 and char == "}":
-                current.append(char)
-                rest = text[i + 1:].lstrip()
-                if not rest.startswith((")", ".", ",", "else", "catch", "finally")):
-                    found.append("".join(current))
-                    current = []
-                i += 1
-                continue
-        if depth <= 0 and (char == ";" or (char == "\n" and not text[i + 1:].lstrip().startswith((".", "?", ":",
-                                                                                                    "&&", "||", "+")))
-                           and not "".join(current).rstrip().endswith(("=", "(", ",", "+", "&&", "||"))):
-            found.append("".join(current))
-            current = []
-            depth = 0
-            i += 1
-            continue
-        current.append(char)
-        i += 1
-    found.append("".join(current))
+            if depth == 0 and token == "}" and not text[i + 1:].lstrip().startswith(_BLOCK_GOES_ON):
+                found.append(text[start:i + 1])
+                start = i + 1
+        elif depth <= 0 and (token == ";" or (token == "\n"
+                                              and not text[i + 1:].lstrip().startswith(_CONTINUES_NEXT)
+                                              and not text[start:i].rstrip().endswith(_CONTINUES_PREVIOUS))):
+            found.append(text[start:i])
+            start, depth = i + 1, 0
+    found.append(text[start:])
     return [s.strip() for s in found if s.strip() and s.strip() not in (";", "}", ")", "});", "})")]
 
 
@@ -124,37 +108,8 @@ def unquote(text: str) -> str:
 
 def split_args(text: str) -> list[str]:
     """Top-level comma-separated arguments."""
-    args: list[str] = []
-    current: list[str] = []
-    depth, quote, i = 0, "", 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            current.append(char)
-            if char == "\\" and i + 1 < len(text):
-                current.append(text[i + 1])
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-        elif char in "'\"`":
-            quote = char
-            current.append(char)
-        elif char in "([{":
-            depth += 1
-            current.append(char)
-        elif char in ")]}":
-            depth -= 1
-            current.append(char)
-        elif char == "," and depth == 0:
-            args.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-        i += 1
-    if "".join(current).strip():
-        args.append("".join(current).strip())
-    return args
+    args = split_top(text, ",")
+    return args[:-1] if not args[-1] else args
 
 
 class Context:
@@ -195,24 +150,15 @@ class Context:
 
 
 def closing(text: str, start: int) -> int:
-    depth, quote, i = 0, "", start
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-        elif char in "'\"`":
-            quote = char
-        elif char in "([{":
+    """The index of the bracket that closes the one at `start`."""
+    depth = 0
+    for i, token in tokens(text, start):
+        if token in OPENERS:
             depth += 1
-        elif char in ")]}":
+        elif token in CLOSERS:
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     raise Untranslatable(text)
 
 
@@ -231,27 +177,17 @@ def dotted(path: str) -> list[str | int]:
     return members
 
 
-def split_top(text: str, token: str) -> list[str]:
-    parts, depth, quote, start, i = [], 0, "", 0, 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 2
-                continue
-            if char == quote:
-                quote = ""
-        elif char in "'\"`":
-            quote = char
-        elif char in "([{":
+def split_top(text: str, separator: str) -> list[str]:
+    """`text` split at each `separator` outside brackets and strings, each part stripped."""
+    parts: list[str] = []
+    depth, start = 0, 0
+    for i, token in tokens(text):
+        if token in OPENERS:
             depth += 1
-        elif char in ")]}":
+        elif token in CLOSERS:
             depth -= 1
-        elif depth == 0 and text.startswith(token, i):
+        elif depth == 0 and i >= start and text.startswith(separator, i):
             parts.append(text[start:i])
-            start = i + len(token)
-            i += len(token)
-            continue
-        i += 1
+            start = i + len(separator)
     parts.append(text[start:])
     return [p.strip() for p in parts]
