@@ -104,6 +104,30 @@ def is_secret_header(name: str) -> bool:
     return name.lower() in _SECRET_HEADERS or is_secret_name(name)
 
 
+#: Credentials a user supplies (types into a form, or configures), which no response ever produces:
+#: passwords, PINs, client secrets, API keys. Importers turn them into `{{ env.* }}` variables and the
+#: HAR correlator never tries to capture them. Server-issued tokens are not among them: those are
+#: captured from the response that hands them out (and still masked by `is_secret_name`).
+_SUPPLIED_SECRET_KEY = re.compile(
+    r"(^|[-_.\s\[])(pass(word|wd|phrase)?|pwd|secret|client[-_]?secret|api[-_]?key|apikey|"
+    r"private[-_]?key|pin)([-_]?(confirm(ation)?|again|repeat|check|[0-9]))?\]?$")
+_SUPPLIED_SECRET_HEADER = re.compile(
+    r"^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-apikey|x-api-token|"
+    r"x-auth-token|x-access-token|private-token|x-amz-security-token|ocp-apim-subscription-key|"
+    r"x-functions-key|x-goog-api-key|[a-z0-9-]*-api-key)$", re.IGNORECASE)
+
+
+def is_supplied_secret_key(key: str) -> bool:
+    """A form, JSON or query field name whose value the user supplies: a password or an API key
+    (`password`, `user[password]`, `newPassword`, `password_confirmation`, `client_secret`, `api_key` ...)."""
+    return bool(_SUPPLIED_SECRET_KEY.search(_CAMEL.sub(r"\1_\2", key).lower()))
+
+
+def is_supplied_secret_header(name: str) -> bool:
+    """A request header whose value the user supplies: Authorization and API-key headers."""
+    return bool(_SUPPLIED_SECRET_HEADER.match(name))
+
+
 # --- the registry of recorded credentials -------------------------------------------------------
 
 
@@ -541,6 +565,8 @@ __all__ = [
     "env_template",
     "is_secret_header",
     "is_secret_name",
+    "is_supplied_secret_header",
+    "is_supplied_secret_key",
     "name_words",
     "split_userinfo",
 ]

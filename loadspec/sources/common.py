@@ -24,11 +24,17 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from ..errors import InputFileError
+from ..lang.credentials import (
+    Secret,
+    SecretRegistry,
+    env_template,
+    is_supplied_secret_header,
+    is_supplied_secret_key,
+)
 from ..lang.templates import BUILTIN_VARIABLES
 from ..lang.text import plural
 from ..model import Assertion, Predicate, Query, RequestStep, Spec, iter_request_steps
 from ..writers.yaml import write_yaml
-from .har.correlate import Secret, SecretRegistry, env_template, is_secret_header, is_secret_key
 from .loader import load_spec_text
 
 __all__ = [
@@ -41,8 +47,8 @@ __all__ = [
     "defuse",
     "finish",
     "identifier",
-    "is_secret_header",
-    "is_secret_key",
+    "is_supplied_secret_header",
+    "is_supplied_secret_key",
     "parse_document",
     "read_text",
     "sniff_text",

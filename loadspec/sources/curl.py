@@ -30,8 +30,8 @@ from .common import (
     Names,
     choose_host,
     finish,
-    is_secret_header,
-    is_secret_key,
+    is_supplied_secret_header,
+    is_supplied_secret_key,
     read_text,
     split_base,
     split_userinfo,
@@ -381,7 +381,7 @@ def _step(command: CurlCommand, names: Names, credentials: Credentials, summary:
     for header, value in kept:
         if header.lower() in ("content-length", "host", "authority", ":authority"):
             continue
-        if is_secret_header(header) and value:
+        if is_supplied_secret_header(header) and value:
             value = credentials.value(header, value, f"header {header} of {name}")
         headers[canonical_header(header)] = value
     jar = [c for c in cookie_values if "=" not in c]
@@ -441,7 +441,7 @@ def _step(command: CurlCommand, names: Names, credentials: Credentials, summary:
 
 def is_secret_param(key: str) -> bool:
     """A query parameter that carries a credential (`api_key`, `access_token`, `password` ...)."""
-    return is_secret_key(key) or key.lower() in ("access_token", "token", "auth", "key", "apikey", "api_key")
+    return is_supplied_secret_key(key) or key.lower() in ("access_token", "token", "auth", "key", "apikey", "api_key")
 
 
 def _add(target: dict[str, Any], key: str, value: Any) -> None:
@@ -468,7 +468,7 @@ def _body(text: str, content_type: str, name: str, credentials: Credentials,
         if pairs and all(k for k, _ in pairs) and "=" in text:
             form: dict[str, Any] = {}
             for key, value in pairs:
-                if is_secret_key(key):
+                if is_supplied_secret_key(key):
                     value = credentials.value(key, value, f"form {key} of {name}")
                 _add(form, key, value)
             return Body("form", form), None
@@ -478,7 +478,7 @@ def _body(text: str, content_type: str, name: str, credentials: Credentials,
 
 def _hide_json(value: Any, name: str, credentials: Credentials) -> Any:
     if isinstance(value, dict):
-        return {k: (credentials.value(k, item, f"JSON {k} of {name}") if is_secret_key(str(k)) and isinstance(
+        return {k: (credentials.value(k, item, f"JSON {k} of {name}") if is_supplied_secret_key(str(k)) and isinstance(
             item, str) and item else _hide_json(item, name, credentials)) for k, item in value.items()}
     if isinstance(value, list):
         return [_hide_json(item, name, credentials) for item in value]

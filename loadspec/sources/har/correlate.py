@@ -20,6 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from ...lang.credentials import (
+    SecretRegistry,
+    env_template,
+    is_supplied_secret_header,
+    is_supplied_secret_key,
+)
 from ...lang.templates import BUILTIN_VARIABLES
 from ...model import Capture, Query
 from .drafts import (
@@ -29,9 +35,6 @@ from .drafts import (
     CorrelationResult,
     DraftRequest,
     RecordedResponse,
-    Secret,
-    SecretRegistry,
-    env_template,
     sanitized_warning,
     token_fields,
 )
@@ -50,8 +53,6 @@ from .evidence import (
     _segment_patterns,
     _text_pattern,
     _url_attr_offers,
-    is_secret_header,
-    is_secret_key,
     is_short_id,
     jmespath_of,
     looks_dynamic,
@@ -201,7 +202,8 @@ class Correlator:
                 for token in _TOKEN.findall(draft.body[:TEXT_SEARCH_MAX]):
                     if looks_dynamic(token):
                         found.append(_Atom(token, "body", "value"))
-        return [atom for atom in found if atom.key.lower() not in _IGNORED_KEYS and not is_secret_key(atom.key)]
+        return [atom for atom in found
+                if atom.key.lower() not in _IGNORED_KEYS and not is_supplied_secret_key(atom.key)]
 
     def _pair_atoms(self, pairs: list[list[Any]], kind: str) -> Iterator[_Atom]:
         """Atoms of query parameters or form fields (`kind` query | form); a value may be a list."""
@@ -540,7 +542,7 @@ class Correlator:
         secret_values: dict[str, str] = {}
         for header in draft.headers:
             name, value = header
-            if is_secret_header(name) and "{{" not in value and value:
+            if is_supplied_secret_header(name) and "{{" not in value and value:
                 header[1] = env_template(self.secrets.name_for(name, value, f"header {name} of {label}"))
                 secret_values[value] = header[1]
         self._pair_secrets(draft.params, "query", label, secret_values)
@@ -557,7 +559,7 @@ class Correlator:
         """Password-like query parameters or form fields (`kind` query | form) become env templates."""
         for pair in pairs:
             key, value = str(pair[0]), pair[1]
-            if is_secret_key(key) and isinstance(value, str) and value and "{{" not in value:
+            if is_supplied_secret_key(key) and isinstance(value, str) and value and "{{" not in value:
                 found[value] = env_template(self.secrets.name_for(key, value, f"{kind} {key} of {label}"))
                 pair[1] = found[value]
 
@@ -566,7 +568,7 @@ class Correlator:
             return {k: self._json_secrets(v, label, found, str(k)) for k, v in value.items()}
         if isinstance(value, list):
             return [self._json_secrets(v, label, found, key) for v in value]
-        if isinstance(value, str) and value and key and is_secret_key(key) and "{{" not in value:
+        if isinstance(value, str) and value and key and is_supplied_secret_key(key) and "{{" not in value:
             found[value] = env_template(self.secrets.name_for(key, value, f"JSON {key} of {label}"))
             return found[value]
         return value
@@ -578,12 +580,7 @@ __all__ = [
     "Correlator",
     "DraftRequest",
     "RecordedResponse",
-    "Secret",
-    "SecretRegistry",
     "apply_templates",
-    "env_template",
-    "is_secret_header",
-    "is_secret_key",
     "is_short_id",
     "looks_dynamic",
     "multipart_parts",

@@ -5,7 +5,6 @@ Pure data and text rewriting: no correlation decisions, no I/O."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,40 +80,6 @@ class Correlation:
     source: str  # where in the producing response, e.g. "JSON access_token"
     producer: int  # index of the producing step
     uses: list[tuple[str, int]] = field(default_factory=list)  # (where, index of the using step)
-
-
-@dataclass
-class Secret:
-    """A credential of the recording replaced by `{{ env.NAME }}`."""
-
-    env: str
-    value: str
-    where: list[str] = field(default_factory=list)
-
-
-SECRET_PREFIX = "LOADSPEC_"
-
-
-class SecretRegistry:
-    """Env variable names for recorded credentials, shared by every file of one import."""
-
-    def __init__(self) -> None:
-        self.by_name: dict[str, Secret] = {}
-
-    def name_for(self, key: str, value: str, where: str) -> str:
-        base = SECRET_PREFIX + (re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_").upper() or "SECRET")
-        candidate, n = base, 2
-        while candidate in self.by_name and self.by_name[candidate].value != value:
-            candidate, n = f"{base}_{n}", n + 1
-        secret = self.by_name.setdefault(candidate, Secret(candidate, value))
-        if where not in secret.where:
-            secret.where.append(where)
-        return candidate
-
-
-def env_template(env: str) -> str:
-    """`{{ env.NAME }}`: how a recorded credential is written."""
-    return "{{ env." + env + " }}"
 
 
 @dataclass
@@ -196,5 +161,5 @@ def sanitized_warning(file: str, creator: str, token_sources: list[str]) -> str:
 
 
 __all__ = ["Correlation", "CorrelationResult", "DraftRequest", "JSON_LEAVES_MAX", "RecordedResponse",
-           "SECRET_PREFIX", "Secret", "SecretRegistry", "TEXT_SEARCH_MAX", "TEXT_SEARCH_WINDOW", "env_template",
+           "TEXT_SEARCH_MAX", "TEXT_SEARCH_WINDOW",
            "sanitized_warning", "token_fields"]

@@ -29,14 +29,6 @@ _CONSTANTS = frozenset({
     "utf-8", "utf8", "iso-8859-1", "http/1.1", "http/2.0", "http/2", "h2", "h3", "base64", "sha256",
     "x86_64", "win64", "true", "false", "null", "none", "undefined", "nan",
 })
-_SECRET_KEY = re.compile(
-    r"(^|[-_.\s\[])(pass(word|wd|phrase)?|pwd|secret|client[-_]?secret|api[-_]?key|apikey|"
-    r"private[-_]?key|pin)([-_]?(confirm(ation)?|again|repeat|check|[0-9]))?\]?$")
-_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
-_SECRET_HEADER = re.compile(
-    r"^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-apikey|x-api-token|"
-    r"x-auth-token|x-access-token|private-token|x-amz-security-token|ocp-apim-subscription-key|"
-    r"x-functions-key|x-goog-api-key|[a-z0-9-]*-api-key)$", re.IGNORECASE)
 _IGNORED_KEYS = frozenset({"redirect_uri", "redirect_url", "return_url", "returnurl", "expires", "date",
                            "url", "href", "referer", "referrer", "origin"})
 _GENERIC_NAMES = frozenset({"id", "uuid", "key", "value", "token", "code", "data", "result", "_id", "guid",
@@ -65,17 +57,6 @@ def looks_dynamic(value: str) -> bool:
     if has_digit:
         return True
     return size >= 20 and value != value.lower() and value != value.upper() and "/" not in value
-
-
-def is_secret_key(key: str) -> bool:
-    """A form, JSON or query field name that holds a password or an API key (`password`,
-    `user[password]`, `newPassword`, `password_confirmation`, `client_secret`, `api_key` ...)."""
-    return bool(_SECRET_KEY.search(_CAMEL.sub(r"\1_\2", key).lower()))
-
-
-def is_secret_header(name: str) -> bool:
-    """A request header that carries credentials."""
-    return bool(_SECRET_HEADER.match(name))
 
 
 # --- extractors and their verification --------------------------------------------------------
@@ -351,5 +332,5 @@ def multipart_parts(text: str) -> list[tuple[str, str, int, int]]:
     return parts
 
 
-__all__ = ["Offer", "is_secret_header", "is_secret_key", "is_short_id", "jmespath_of", "looks_dynamic",
+__all__ = ["Offer", "is_short_id", "jmespath_of", "looks_dynamic",
            "multipart_parts", "set_cookies", "verify"]

@@ -34,7 +34,7 @@ from ..common import (
     defuse,
     finish,
     identifier,
-    is_secret_key,
+    is_supplied_secret_key,
     parse_document,
     read_text,
     status_assertion,
@@ -343,7 +343,7 @@ class _Importer:
                 if param.get("required"):
                     value = self.parameter_example(param)
                     headers[pname] = self.credentials.missing(pname, f"the {pname} header", name) if (
-                        is_secret_key(pname) or pname.lower().endswith("-key")) else str(value)
+                        is_supplied_secret_key(pname) or pname.lower().endswith("-key")) else str(value)
             elif where == "cookie" and param.get("required"):
                 notes.append(f"cookie parameter {pname} is not sent")
         for leftover in re.findall(r"\{([^{}]+)\}", op.path):
@@ -405,7 +405,7 @@ class _Importer:
 
     def query_value(self, param: dict[str, Any], name: str) -> Any:
         pname = str(param.get("name"))
-        if is_secret_key(pname):
+        if is_supplied_secret_key(pname):
             return self.credentials.missing(pname, f"the {pname} query parameter", name)
         value = self.parameter_example(param)
         if isinstance(value, list):
@@ -523,7 +523,7 @@ class _Importer:
 
     def hide(self, value: Any, name: str) -> Any:
         if isinstance(value, dict):
-            return {k: (self.credentials.missing(k, f"the {k}", name) if is_secret_key(str(k)) and isinstance(
+            return {k: (self.credentials.missing(k, f"the {k}", name) if is_supplied_secret_key(str(k)) and isinstance(
                 v, str) and "{{" not in v else self.hide(v, name)) for k, v in value.items()}
         if isinstance(value, list):
             return [self.hide(v, name) for v in value]

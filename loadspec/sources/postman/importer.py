@@ -32,8 +32,8 @@ from ..common import (
     VariableNames,
     choose_host,
     finish,
-    is_secret_header,
-    is_secret_key,
+    is_supplied_secret_header,
+    is_supplied_secret_key,
     parse_document,
     read_text,
     split_base,
@@ -288,7 +288,7 @@ class _Importer:
                 continue
             if key.lower() == "content-type":
                 content_type = value.lower()
-            if is_secret_header(key) and value and "{{" not in value:
+            if is_supplied_secret_header(key) and value and "{{" not in value:
                 headers[key] = self.credentials.value(key, value, f"header {key} of {name}")
             else:
                 headers[conv.template(key, scope)] = conv.template(value, scope)
@@ -406,7 +406,7 @@ class _Importer:
         url = conv.template(base, scope)
         params: dict[str, Any] = {}
         for key, item in query_items:
-            if is_secret_key(key) and item and "{{" not in item:
+            if is_supplied_secret_key(key) and item and "{{" not in item:
                 item = self.credentials.value(key, item, f"query {key} of {label}")
             else:
                 item = conv.template(item, scope)
@@ -502,8 +502,10 @@ class _Importer:
             form: dict[str, Any] = {}
             for pair in pairs(body.get("urlencoded")):
                 key, value = conv.template(str(pair["key"]), scope), str(pair.get("value") or "")
-                value = self.credentials.value(str(pair["key"]), value, f"form {pair['key']} of {name}") if (
-                    is_secret_key(str(pair["key"])) and value and "{{" not in value) else conv.template(value, scope)
+                if is_supplied_secret_key(str(pair["key"])) and value and "{{" not in value:
+                    value = self.credentials.value(str(pair["key"]), value, f"form {pair['key']} of {name}")
+                else:
+                    value = conv.template(value, scope)
                 if key in form:
                     form[key] = (form[key] if isinstance(form[key], list) else [form[key]]) + [value]
                 else:
@@ -527,7 +529,7 @@ class _Importer:
                     parts[key] = UploadFile(found, pair.get("contentType") or None)
                 else:
                     value = str(pair.get("value") or "")
-                    if is_secret_key(str(pair["key"])) and value and "{{" not in value:
+                    if is_supplied_secret_key(str(pair["key"])) and value and "{{" not in value:
                         parts[key] = self.credentials.value(str(pair["key"]), value, f"form {pair['key']} of {name}")
                     else:
                         parts[key] = conv.template(value, scope)
@@ -606,7 +608,7 @@ class _Importer:
                 resolved = self.converter.static(text, None)  # else it is expanded in the steps that use it
                 if resolved is not None and name in self.converter.used:
                     variables[ident] = typed(resolved)
-            elif name in self.secret_vars or name in secret_types or (is_secret_key(name) and text != ""):
+            elif name in self.secret_vars or name in secret_types or (is_supplied_secret_key(name) and text != ""):
                 variables[ident] = self.credentials.value(name, str(text), f"variable {name}") if str(text) else (
                     self.credentials.missing(name, f"the value of {name}", f"variable {name}"))
             else:
