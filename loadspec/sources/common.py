@@ -45,6 +45,7 @@ __all__ = [
     "VariableNames",
     "choose_host",
     "defuse",
+    "file_size",
     "finish",
     "identifier",
     "is_supplied_secret_header",
@@ -65,9 +66,9 @@ MAX_BYTES = 64 * 1024 * 1024
 # --- reading ------------------------------------------------------------------------------------
 
 
-def read_text(path: str | Path, what: str, *, max_bytes: int = MAX_BYTES) -> str:
-    """The UTF-8 text of an input file; InputFileError (naming `what` it should be) otherwise."""
-    file = Path(path)
+def file_size(file: Path, what: str) -> int:
+    """The size of an input file that exists and is not a folder; InputFileError (naming `what` it
+    should be) otherwise."""
     try:
         size = file.stat().st_size
     except FileNotFoundError:
@@ -76,6 +77,13 @@ def read_text(path: str | Path, what: str, *, max_bytes: int = MAX_BYTES) -> str
         raise InputFileError(f"{file}: cannot read: {exc.strerror}") from None
     if file.is_dir():
         raise InputFileError(f"{file}: is a folder, not {what}")
+    return size
+
+
+def read_text(path: str | Path, what: str, *, max_bytes: int = MAX_BYTES) -> str:
+    """The UTF-8 text of an input file; InputFileError (naming `what` it should be) otherwise."""
+    file = Path(path)
+    size = file_size(file, what)
     if size > max_bytes:
         raise InputFileError(f"{file}: {size // (1024 * 1024)} MB is more than loadspec reads as {what}")
     try:

@@ -28,6 +28,7 @@ from ...model import (
     HTTP_METHODS,
     Spec,
 )
+from ..common import file_size
 from .correlate import (
     looks_dynamic,
 )
@@ -174,14 +175,7 @@ def _size_text(size: float) -> str:
 
 def _read_har(file: Path, max_bytes: int) -> HarParser:
     """Read and check a HAR file into haralyzer's parser (its `har_data` is the `log`)."""
-    try:
-        size = file.stat().st_size
-    except FileNotFoundError:
-        raise InputFileError(f"{file}: no such file") from None
-    except OSError as exc:
-        raise InputFileError(f"{file}: cannot read: {exc.strerror}") from None
-    if file.is_dir():
-        raise InputFileError(f"{file}: is a folder, not a HAR file")
+    size = file_size(file, "a HAR file")
     if size > max_bytes:
         raise HarError(
             f"{file}: {_size_text(size)} is more than the {_size_text(max_bytes)} loadspec reads from one HAR "
