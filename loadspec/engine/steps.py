@@ -85,13 +85,21 @@ class CompiledRequest:
             kwargs[key] = query_params(render(variables)) if key == "params" else render(variables)
         return kwargs
 
-    def run(self, user: LoadspecUser, variables: dict[str, Any]) -> int:
+    def held(self, user: LoadspecUser, variables: dict[str, Any]) -> int | None:
+        """Why this request is not sent now (its `when:` is false, its probability said no, or the run
+        is ending), as the outcome to return; None to send it."""
         if self.when is not None and not self.when(variables):
             return CONTINUE
         if self.probability is not None and random.random() >= self.probability:
             return CONTINUE
         if user._state == LOCUST_STATE_STOPPING:
             return STOP_USER  # the run is ending (or ramping down): no new request
+        return None
+
+    def run(self, user: LoadspecUser, variables: dict[str, Any]) -> int:
+        held = self.held(user, variables)
+        if held is not None:
+            return held
         try:
             url = self.url_static if self.url_render is None else self.url_render(variables)
             kwargs = self.request_kwargs(variables)
@@ -225,12 +233,9 @@ class WireRequest(CompiledRequest):
     render_body: Callable[[dict[str, Any]], bytes] | None
 
     def run(self, user: LoadspecUser, variables: dict[str, Any]) -> int:
-        if self.when is not None and not self.when(variables):
-            return CONTINUE
-        if self.probability is not None and random.random() >= self.probability:
-            return CONTINUE
-        if user._state == LOCUST_STATE_STOPPING:
-            return STOP_USER  # the run is ending (or ramping down): no new request
+        held = self.held(user, variables)
+        if held is not None:
+            return held
         try:
             target = None if self.render_target is None else self.render_target(variables)
             headers = b"" if self.render_headers is None else self.render_headers(variables)
