@@ -19,7 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+
+from .urls import template_path
 
 SECRET_PREFIX = "LOADSPEC_"
 MASK = "***"
@@ -381,18 +383,8 @@ class Protector:
                 return table.get(value) or inside(value)
             return value
 
-        segments = draft.path.split("/")
-        for index, segment in enumerate(segments):
-            decoded = unquote(segment)
-            if decoded in table:
-                segments[index] = table[decoded]
-                draft.segment_names[index] = table[decoded][3:-3]
-            elif any(value in decoded for value in long_values):
-                replaced = inside(decoded)
-                segments[index] = "".join(p if p.startswith("{{") else quote(p, safe="-._~!$&'()*+,;=:@%")
-                                          for p in re.split(r"(\{\{.*?\}\})", replaced))
-                draft.segment_names[index] = re.sub(r"\{\{ (.*?) \}\}", r"{\1}", replaced)
-        draft.path = "/".join(segments)
+        draft.path, names = template_path(draft.path, table, inside, long_values)
+        draft.segment_names.update(names)
         for header in draft.headers:
             header[1] = leaf(header[1])
         for pair in draft.params + (draft.body if draft.body_kind == "form" else []):

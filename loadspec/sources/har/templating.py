@@ -7,8 +7,8 @@ import json
 import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote, unquote
 
+from ...lang.urls import template_path
 from .drafts import (
     TEXT_SEARCH_MAX,
     DraftRequest,
@@ -55,18 +55,8 @@ def apply_templates(draft: DraftRequest, mapping: dict[str, str]) -> None:
     def sub(text: str) -> str:
         return _substitute(text, ordered, mapping)
 
-    segments = draft.path.split("/")
-    for index, segment in enumerate(segments):
-        decoded = unquote(segment)
-        if decoded in mapping:
-            segments[index] = mapping[decoded]
-            draft.segment_names[index] = mapping[decoded][3:-3]
-        elif segment and any(value in decoded for value in ordered):
-            replaced = sub(decoded)
-            segments[index] = "".join(p if p.startswith("{{") else quote(p, safe="-._~!$&'()*+,;=:@%")
-                                      for p in _TEMPLATE_PART.split(replaced))
-            draft.segment_names[index] = re.sub(r"\{\{ (.*?) \}\}", r"{\1}", replaced)
-    draft.path = "/".join(segments)
+    draft.path, names = template_path(draft.path, mapping, sub, ordered)
+    draft.segment_names.update(names)
     for header in draft.headers:
         header[1] = sub(header[1])
     for pair in draft.params + (draft.body if draft.body_kind == "form" else []):
