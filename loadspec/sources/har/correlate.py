@@ -347,6 +347,11 @@ class Correlator:
                 base = f"{_singular(atom.path_context)}_{suffix}"
             elif request_key.lower() not in _GENERIC_NAMES and not atom.where.startswith("header"):
                 base = request_key
+        return self.free_name(base, producer, last_use)
+
+    def free_name(self, base: str, producer: int, last_use: int) -> str:
+        """A variable name from `base` that no builtin has and no other capture holds between the
+        producing step and the last use (`token`, then `token_2` ...)."""
         base = _identifier(base)
         if base in BUILTIN_VARIABLES:
             base = f"captured_{base}"
@@ -476,13 +481,7 @@ class Correlator:
                 base = f"{_singular(atom.path_context)}_id"
             else:
                 base = atom.key
-            base = _identifier(base)
-            if base in BUILTIN_VARIABLES:
-                base = f"captured_{base}"
-            candidate, n = base, 2
-            while not self._free(candidate, producer, index):
-                candidate, n = f"{base}_{n}", n + 1
-            name = candidate
+            name = self.free_name(base, producer, index)
             self.intervals.setdefault(name, []).append((producer, index))
             self.latest_use[name] = max(self.latest_use.get(name, 0), index)
             draft = self.drafts[producer]
