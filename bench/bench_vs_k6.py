@@ -34,6 +34,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_vs_locustfile import LOCUSTFILE as FLOW_LOCUSTFILE  # noqa: E402 - the one copy of the bench flow
+from bench_vs_locustfile import SPEC as FLOW_SPEC  # noqa: E402
+
 TICKS = os.sysconf("SC_CLK_TCK")
 GENERATORS = ("loadspec", "locustfile", "k6")
 WORKLOADS = ("get", "flow")
@@ -46,27 +50,7 @@ scenarios:
     steps:
       - {name: health, get: /health}
 """,
-    "flow": """\
-name: bench-flow
-scenarios:
-  - name: shopper
-    steps:
-      - name: login
-        post: /auth/login
-        json: {email: "bench{{ user_id }}@example.com", password: secret}
-        capture:
-          token: {json: access_token}
-      - name: list
-        get: /products
-        headers: {Authorization: "Bearer {{ token }}"}
-        assert:
-          - {json: length(products), gt: 0}
-        capture:
-          product_id: {json: "products[0].id"}
-      - name: detail
-        get: /products/{{ product_id }}
-        headers: {Authorization: "Bearer {{ token }}"}
-""",
+    "flow": FLOW_SPEC,
 }
 
 LOCUSTFILES = {
@@ -82,53 +66,7 @@ class Plain(FastHttpUser):
     def health(self):
         self.client.get("/health", name="health")
 ''',
-    "flow": '''\
-"""The bench flow written by hand, the way a Locust user would."""
-import itertools
-
-from locust import FastHttpUser, constant, task
-
-_ids = itertools.count(1)
-
-
-class Shopper(FastHttpUser):
-    wait_time = constant(0)
-
-    def on_start(self):
-        self.user_id = next(_ids)
-
-    @task
-    def flow(self):
-        with self.client.post("/auth/login", json={"email": f"bench{self.user_id}@example.com",
-                              "password": "secret"}, name="login", catch_response=True) as resp:
-            if resp.status_code >= 400:
-                resp.failure(f"login: HTTP {resp.status_code}")
-                return
-            try:
-                token = resp.json()["access_token"]
-            except (ValueError, KeyError):
-                resp.failure("login: no token")
-                return
-            resp.success()
-        headers = {"Authorization": f"Bearer {token}"}
-        with self.client.get("/products", headers=headers, name="list", catch_response=True) as resp:
-            try:
-                products = resp.json()["products"]
-            except (ValueError, KeyError):
-                resp.failure("list: not JSON")
-                return
-            if resp.status_code >= 400 or not len(products) > 0:
-                resp.failure("list: assert failed")
-                return
-            product_id = products[0]["id"]
-            resp.success()
-        with self.client.get(f"/products/{product_id}", headers=headers, name="detail",
-                             catch_response=True) as resp:
-            if resp.status_code >= 400:
-                resp.failure(f"detail: HTTP {resp.status_code}")
-            else:
-                resp.success()
-''',
+    "flow": FLOW_LOCUSTFILE,
 }
 
 K6_SCRIPTS = {
