@@ -538,3 +538,53 @@ def test_protector_rewrites_each_body_kind_in_place() -> None:
     assert urlencoded.body == "user=bob&pwd={{ env.LOADSPEC_PWD }}"
     assert registry.by_name["LOADSPEC_PASSWORD"].value == "p\\u00e4ss"  # as JSON writes it: the body was written again
     assert registry.by_name["LOADSPEC_PWD"].value == "s%40cret"
+
+
+def test_failure_examples_of_a_yaml_run_hold_no_credential(tmp_path: Path) -> None:
+    """A refused request's failure example (URL and response body excerpt) reaches the console and
+    every report: the API key sent in its query and the token in the refusing body are masked there,
+    while the server received the real key."""
+    api_key, issued = "key-" + secrets.token_hex(12), "srv-" + secrets.token_hex(16)
+    received: list[str] = []
+
+    class Refusing(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            received.append(parse_qs(urlsplit(self.path).query).get("api_key", [""])[0])
+            payload = json.dumps({"error": "quota", "access_token": issued, "detail": "try later"}).encode()
+            self.send_response(403)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    spec = tmp_path / "refused.yaml"
+    spec.write_text(f"""\
+name: refused
+host: http://127.0.0.1:{httpd.server_address[1]}
+scenarios:
+  - name: s
+    steps:
+      - {{name: quota, get: "/quota?api_key={{{{ env.SERVICE_API_KEY }}}}&page=2"}}
+""", encoding="utf-8")
+    reports = tmp_path / "reports"
+    try:
+        ran = loadspec("run", str(spec), "-u", "1", "--iterations", "2", "--report-dir", str(reports),
+                       env={"SERVICE_API_KEY": api_key}, cwd=tmp_path)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert received == [api_key, api_key]  # the server got the real key, twice
+    written = sorted(p for p in reports.rglob("*") if p.is_file())
+    assert {p.suffix for p in written} >= {".html", ".json", ".xml"}
+    examples = json.loads(next(p for p in written if p.suffix == ".json").read_text())
+    assert "quota" in json.dumps(examples) and "***" in json.dumps(examples)  # the example is there, masked
+    for text in [ran.stdout + ran.stderr] + [p.read_text(encoding="utf-8", errors="replace") for p in written]:
+        assert api_key not in text and issued not in text

@@ -18,11 +18,13 @@ from locust import FastHttpUser, HttpUser, User, constant, constant_pacing
 
 from ..errors import CompileError, TemplateError
 from ..lang.checks import compile_capture, compile_check, compile_condition, describe_predicate, describe_query
+from ..lang.credentials import Masker
 from ..lang.templates import CompiledValue, EnvLookup, compile_value
 from ..lang.text import identifier, unique_name
 from ..model import Body, GroupStep, RequestStep, Scenario, Spec, Step, ThinkTime, UploadFile
 from ..results.runlog import RunLog
 from ..sources.features import extension_builtins
+from ..writers.yaml import env_names
 from .pools import PoolCursor
 from .steps import (
     DEFAULT_BODY_LIMIT,
@@ -292,6 +294,7 @@ def compile_spec(
     base_host = str(resolved_host.value).rstrip("/")
     cursors = [PoolCursor(pool) for pool in spec.data.values()]
     test = CompiledTest(spec=spec, user_classes=[], host=base_host, cursors=cursors, variables=variables)
+    test.run_log.masker = Masker.for_environment(env, env_names(spec), spec.recorded_secrets)
     taken: set[str] = set()
     for scenario, setup, steps in compiled_scenarios:
         name = _class_name(scenario.name, taken)

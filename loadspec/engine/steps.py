@@ -169,7 +169,7 @@ class CompiledRequest:
             else:
                 response.failure(StepFailure(message))
                 user.run_log.record(FailureExample(
-                    self.name, self.method, url, view.status if view else 0, message, view.text[:300] if view else ""))
+                    self.name, self.method, url, view.status if view else 0, message, view.text if view else ""))
             if user.tracer:
                 self.trace(user, view, url, kwargs, variables, message, response)
         return message is None
@@ -266,7 +266,7 @@ class WireRequest(CompiledRequest):
                 message = f"{self.name}: could not check the response ({type(exc).__name__})"
             if message is not None:
                 user.run_log.record(FailureExample(self.name, self.method, response.url, response.status, message,
-                                                   view.text[:300]))
+                                                   view.text))
         user.fire_request(request_type=self.method, name=self.name, response_time=response.elapsed_ms,
                           response_length=response.size, context={}, url=response.url, response=response,
                           exception=None if message is None else StepFailure(message))

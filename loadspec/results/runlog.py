@@ -5,10 +5,15 @@ Engine-free: the engine writes a `RunLog` while a test runs; results, thresholds
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from ..lang.credentials import Masker
 
 #: The request type of a group's statistics entry (a group is timed as one extra entry).
 GROUP_METHOD = "GROUP"
+#: How much of a failed response's body an example keeps, and how much of it is read to mask credentials.
+EXCERPT_CHARS = 300
+MASKED_BODY_CHARS = 1 << 20
 #: How many full failure examples are kept per distinct failure message.
 FAILURE_EXAMPLES = 3
 
@@ -47,10 +52,21 @@ class RunLog:
         self.assertions_by_step.clear()
         self.users_stopped.clear()
 
+    #: hides credentials in the examples kept (`lang.credentials.Masker`; set by the compiler from the
+    #: spec's secret env variables and recorded credentials); None keeps them as sent
+    masker: Masker | None = None
+
     def record(self, example: FailureExample) -> None:
+        """Keep `example` if fewer than FAILURE_EXAMPLES of its message are kept: its URL and body
+        masked (secret query parameters, userinfo, secret JSON and form fields, known secret values)
+        and the body cut to an excerpt. Examples are given the whole body so that JSON is masked
+        before it is cut."""
         kept = self.examples.setdefault(example.message, [])
         if len(kept) < FAILURE_EXAMPLES:
-            kept.append(example)
+            url, body = example.url, example.body_excerpt
+            if self.masker is not None:
+                url, body = self.masker.url(url), self.masker.body_text(body[:MASKED_BODY_CHARS])
+            kept.append(replace(example, url=url, body_excerpt=body[:EXCERPT_CHARS]))
 
 
 def examples_for(message: str, examples: dict[str, list[FailureExample]]) -> list[FailureExample]:
