@@ -131,7 +131,7 @@ class LiveRow:
     name: str
     requests: int
     failures: int
-    rps: float
+    rps: float | None  # None: not known yet
     p95_ms: float | None
 
 
@@ -160,14 +160,17 @@ class RateWindow:
     def restart(self) -> None:
         self._seen = deque([(0.0, {})])
 
-    def rates(self, elapsed: float, counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], float]:
-        """The rate of each key of `counts` (requests so far, at `elapsed` seconds of the test)."""
+    def rates(self, elapsed: float, counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], float | None]:
+        """The rate of each key of `counts` (requests so far, at `elapsed` seconds of the test); None
+        in the test's first second, too short to tell."""
         while len(self._seen) > 1 and elapsed - self._seen[1][0] >= self.span:
             self._seen.popleft()  # the oldest kept sample is the last one at least `span` old
         since, before = self._seen[0]
         self._seen.append((elapsed, counts))
         seconds = elapsed - since
-        return {key: (count - before.get(key, 0)) / seconds if seconds > 0 else 0.0 for key, count in counts.items()}
+        if seconds < 1.0:
+            return dict.fromkeys(counts)
+        return {key: (count - before.get(key, 0)) / seconds for key, count in counts.items()}
 
 
 def read_snapshot(env: Any, order: list[str], elapsed: float, total_s: float | None, log: Any = None,
@@ -181,8 +184,12 @@ def read_snapshot(env: Any, order: list[str], elapsed: float, total_s: float | N
     grand = results.total
     counts = {(row.name, row.method): row.requests for row in steps}
     counts[("", TOTAL_KEY)] = grand.requests
-    rates = ({key: (row.rps) for key, row in zip(counts, [*steps, grand], strict=True)} if final or window is None
-             else window.rates(elapsed, counts))
+    rates: dict[tuple[str, str], float | None]
+    if final or window is None:  # the table's average over the run
+        rates = {(row.name, row.method): row.rps for row in steps}
+        rates[("", TOTAL_KEY)] = grand.rps
+    else:
+        rates = window.rates(elapsed, counts)
     rows = [LiveRow(row.name, row.requests, row.failures, rates[(row.name, row.method)],
                     row.p95_ms if row.requests else None) for row in steps]
     position = {name: index for index, name in enumerate(order)}
@@ -200,6 +207,12 @@ def _fit(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     return text[: max(width - 1, 0)] + "…" if width > 0 else ""
+
+
+def _rate(rps: float | None) -> str:
+    if rps is None:
+        return "-"
+    return f"{rps:.1f}" if rps < 10_000 else f"{rps:.0f}"
 
 
 def _failures(row: LiveRow, wide: bool) -> str:
@@ -242,10 +255,10 @@ def render_frame(snap: LiveSnapshot, width: int, height: int, *, color: bool = F
     wide_failures = columns[-1][0] == "failures"
 
     def cells(row: LiveRow) -> list[str]:
-        values = {"requests": str(row.requests), "req/s": f"{row.rps:.1f}",
+        values = {"requests": str(row.requests), "req/s": _rate(row.rps),
                   "p95": format_ms(row.p95_ms) if row.p95_ms is not None else "-",
                   "failures": _failures(row, wide_failures)}
-        return [values[name].rjust(w) for name, w in columns]
+        return [" " + values[name].rjust(w - 1) for name, w in columns]  # a space between, even when full
 
     def line(name: str, row: LiveRow, *styles: str) -> str:
         text = "  " + _fit(name, name_width).ljust(name_width)
