@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -45,8 +46,9 @@ from ..sources.dispatch import is_converted
 from ..writers.locustfile import bundle_spec, file_stem, render_locustfile
 from .arrival import serve_arrivals
 from .compiler import CompiledTest
+from .live import Progress, open_progress
 from .pools import BatchedIndexSource, IndexDealer, PoolExhausted
-from .runner import Interrupts, Monitor, RunOutcome, end_reason, make_environment, progress_line, step_order
+from .runner import Interrupts, Monitor, RunOutcome, end_reason, make_environment, step_order
 
 logger = logging.getLogger("loadspec")
 
@@ -234,7 +236,8 @@ def run_distributed(
     local: subprocess.Popen[bytes] | None = None
     env: Environment | None = None
     spawner: gevent.Greenlet | None = None
-    interrupts = Interrupts(progress or sys.stderr, plan.grace)
+    shown = open_progress(progress, step_order(test), interval=progress_interval)
+    interrupts = Interrupts(shown or sys.stderr, plan.grace)
     workers_quit = False
     try:
         locustfile = _write_locustfile(test, source, worker_options, environ, folder)
@@ -244,11 +247,11 @@ def run_distributed(
         serve_rows(runner, test)
         serve_arrivals(runner, test, plan)
         env.events.init.fire(environment=env, runner=runner, web_ui=None)
-        _say(progress, f"master listening for workers on {bind_host}:{port}"
+        _say(shown, f"master listening for workers on {bind_host}:{port}"
              + (f"; start them with: loadspec worker --master-host HOST --master-port {port}" if remote else ""))
         if processes:
             local = _start_local_workers(processes, connect_host, port, folder)
-        _wait_for_workers(runner, expected, local, folder, progress, None if remote else LOCAL_CONNECT_TIMEOUT)
+        _wait_for_workers(runner, expected, local, folder, shown, None if remote else LOCAL_CONNECT_TIMEOUT)
         started = time.monotonic()
         if plan.stages:
             runner.start_shape()
@@ -256,12 +259,13 @@ def run_distributed(
         else:
             spawner = gevent.spawn(runner.start, plan.users, plan.spawn_rate)
             total = plan.duration
-        with interrupts:
-            ended_by = _watch_run(runner, env, test, plan, monitors or [], progress, progress_interval, started,
-                                  total, interrupts)
+        with interrupts, shown or nullcontext():
+            ended_by = _watch_run(runner, env, test, plan, monitors or [], shown, started, total, interrupts)
             elapsed = time.monotonic() - started
             _quit_workers(runner, plan.grace)  # inside: a second Ctrl+C while workers finish exits at once
             workers_quit = True
+            if shown is not None:
+                shown.done(env, elapsed, total, test.run_log, workers=runner.worker_count)
     finally:
         if spawner is not None:
             spawner.kill(block=False)
@@ -319,7 +323,7 @@ def _start_local_workers(count: int, host: str, port: int, folder: Path) -> subp
 
 
 def _wait_for_workers(runner: MasterRunner, expected: int, local: subprocess.Popen[bytes] | None, folder: Path,
-                      progress: IO[str] | None, limit: float | None) -> None:
+                      progress: Progress | None, limit: float | None) -> None:
     started = time.monotonic()
     said = -10.0
     while runner.worker_count < expected:
@@ -346,10 +350,9 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 def _watch_run(runner: MasterRunner, env: Environment, test: CompiledTest, plan: LoadPlan,
-               monitors: list[Monitor], progress: IO[str] | None, interval: float, started: float,
+               monitors: list[Monitor], progress: Progress | None, started: float,
                total: float | None, interrupts: Interrupts) -> str:
     """Poll until the run should end; returns why it ended."""
-    last_progress = 0.0
     lost: set[str] = set()
     while True:
         gevent.sleep(0.2)
@@ -364,9 +367,8 @@ def _watch_run(runner: MasterRunner, env: Environment, test: CompiledTest, plan:
         reason = end_reason(runner, test, plan, elapsed, monitors)
         if reason:
             return reason
-        if progress is not None and elapsed - last_progress >= interval:
-            last_progress = elapsed
-            _say(progress, f"{progress_line(env, elapsed, total, test.run_log)} | workers {runner.worker_count}")
+        if progress is not None:
+            progress.tick(env, elapsed, total, test.run_log, workers=runner.worker_count)
 
 
 def _quit_workers(runner: MasterRunner, grace: float) -> None:
@@ -400,7 +402,7 @@ def _stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None
             continue
 
 
-def _say(stream: IO[str] | None, line: str) -> None:
+def _say(stream: Progress | None, line: str) -> None:
     if stream is not None:
         stream.write(line + "\n")
         stream.flush()

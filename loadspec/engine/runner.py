@@ -16,6 +16,7 @@ import sys
 import time
 import types
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -29,9 +30,10 @@ from locust.stats import stats_history
 from ..errors import RunError
 from ..model import Stage, iter_request_steps
 from ..results.plan import LoadPlan
-from ..results.stats import RunResults, collect, requests_total
+from ..results.stats import RunResults, collect
 from .arrival import arm_local
 from .compiler import CompiledTest
+from .live import Progress, open_progress, progress_line
 from .webui import install_tab
 
 
@@ -92,7 +94,7 @@ class Interrupts:
     stopped, requests in flight given the grace period, summary and reports written), noted in
     `reason`; a second Ctrl+C exits at once with code 130."""
 
-    def __init__(self, say: IO[str] | None = sys.stderr, grace: float = LoadPlan.grace):
+    def __init__(self, say: IO[str] | Progress | None = sys.stderr, grace: float = LoadPlan.grace):
         self.reason: str | None = None
         self.say = say
         self.grace = grace
@@ -136,14 +138,14 @@ def run_local(
     env.events.init.fire(environment=env, runner=runner, web_ui=env.web_ui)
     arm_local(runner, test, plan)
     started = time.monotonic()
-    with Interrupts(sys.stderr, plan.grace) as interrupts:
+    shown = open_progress(progress, step_order(test), interval=progress_interval)
+    with Interrupts(shown or sys.stderr, plan.grace) as interrupts, shown or nullcontext():
         if plan.stages:
             runner.start_shape()
             total = sum(stage.duration for stage in plan.stages)
         else:
             runner.start(plan.users, plan.spawn_rate)
             total = plan.duration
-        last_progress = 0.0
         ended_by: str | None = "interrupted"
         try:
             while True:
@@ -155,13 +157,13 @@ def run_local(
                 ended_by = end_reason(runner, test, plan, elapsed, monitors)
                 if ended_by:
                     break
-                if progress is not None and elapsed - last_progress >= progress_interval:
-                    last_progress = elapsed
-                    progress.write(progress_line(env, elapsed, total, test.run_log) + "\n")
-                    progress.flush()
+                if shown is not None:
+                    shown.tick(env, elapsed, total, test.run_log)
         finally:
             elapsed = time.monotonic() - started  # the run's time; the grace period is not load
             runner.quit()  # waits up to plan.grace for requests in flight
+        if shown is not None:
+            shown.done(env, elapsed, total, test.run_log)  # the numbers of the summary table
     results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
     return RunOutcome(environment=env, results=results, ended_by=ended_by or "interrupted",
                       interrupted=interrupts.reason)
@@ -247,11 +249,11 @@ def _serve_web_ui(test: CompiledTest, env: Environment, runner: Any, host: str, 
     started: float | None = None  # when the test now running started
     last: tuple[RunResults, float] | None = None  # the results of the last test stopped in the UI
     ended_by = "web UI closed"
-    last_progress = 0.0
     elapsed = 0.0
-    interrupts = Interrupts(progress or out, env.stop_timeout or 0.0)
+    shown = open_progress(progress, step_order(test))
+    interrupts = Interrupts(shown or out, env.stop_timeout or 0.0)
     try:
-        with interrupts:
+        with interrupts, shown or nullcontext():
             while not interrupts.reason:
                 gevent.sleep(0.2)
                 if web_ui.greenlet.dead:
@@ -262,7 +264,9 @@ def _serve_web_ui(test: CompiledTest, env: Environment, runner: Any, host: str, 
                     break
                 if runner.state in (STATE_SPAWNING, STATE_RUNNING):
                     if started is None:  # a new test (Locust has cleared its statistics)
-                        started, last_progress = time.monotonic(), 0.0
+                        started = time.monotonic()
+                        if shown is not None:
+                            shown.restart()
                         if last is not None:
                             test.run_log.reset()
                     elapsed = time.monotonic() - started
@@ -270,12 +274,12 @@ def _serve_web_ui(test: CompiledTest, env: Environment, runner: Any, host: str, 
                     if stop:
                         ended_by = stop
                         break
-                    if progress is not None and elapsed - last_progress >= 2.0:
-                        last_progress = elapsed
-                        progress.write(progress_line(env, elapsed, None) + "\n")
-                        progress.flush()
+                    if shown is not None:
+                        shown.tick(env, elapsed, None)
                 elif started is not None and runner.state == STATE_STOPPED:
                     elapsed = time.monotonic() - started
+                    if shown is not None:
+                        shown.done(env, elapsed, None)
                     last = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log), elapsed
                     started = None
                     out.write(f"test stopped from the web UI after {elapsed:.1f}s: {last[0].total.requests} "
@@ -288,6 +292,8 @@ def _serve_web_ui(test: CompiledTest, env: Environment, runner: Any, host: str, 
             if started is not None:
                 elapsed = time.monotonic() - started
             runner.quit()  # a test still running gets the grace period
+            if running and shown is not None:
+                shown.done(env, elapsed, None)
     finally:
         history.kill(block=False)
         web_ui.stop()
@@ -297,28 +303,6 @@ def _serve_web_ui(test: CompiledTest, env: Environment, runner: Any, host: str, 
         results = collect(env.stats, step_order(test), elapsed_s=elapsed, run_log=test.run_log)
     return RunOutcome(environment=env, results=results, ended_by=ended_by,
                       interrupted=interrupts.reason if running else None)
-
-
-def progress_line(env: Environment, elapsed: float, total: float | None, log: Any = None) -> str:
-    """`[  12s / 30s, 18s left] users 10 | 412.3 req/s | requests 4950 | failures 0 (0.00%) | p95 23ms`,
-    and `| iterations 240, dropped 3` in the open model (`log`, the RunLog, counts them).
-
-    The same requests as the final table (group entries left out); p95 is over the run so far."""
-    stats = requests_total(env.stats)
-    rps = stats.current_rps or (stats.num_requests / elapsed if elapsed > 0 else 0.0)  # window not filled yet
-    p95 = stats.get_response_time_percentile(0.95) if stats.num_requests else None
-    if p95 is not None:
-        p95 = min(p95, stats.max_response_time)
-    rate = stats.fail_ratio * 100
-    clock = (f"{elapsed:4.0f}s / {total:.0f}s, {max(total - elapsed, 0):.0f}s left" if total
-             else f"{elapsed:4.0f}s")
-    users = env.runner.user_count if env.runner else 0
-    p95_text = f"{p95:.0f}ms" if p95 is not None else "-"
-    line = (f"[{clock}] users {users} | {rps:7.1f} req/s | requests {stats.num_requests} | "
-            f"failures {stats.num_failures} ({rate:.2f}%) | p95 {p95_text}")
-    if log is not None and log.iterations_started is not None:
-        line += f" | iterations {log.iterations_started}, dropped {log.dropped_iterations}"
-    return line
 
 
 __all__ = ["Monitor", "RunOutcome", "StagesShape", "end_reason", "make_environment", "progress_line", "run_local",
