@@ -78,11 +78,11 @@ def environment_of(options: RunOptions) -> dict[str, str]:
     return merged_environment(os.environ, options.env_files or None)
 
 
-def check_host(host: str | None) -> None:
-    """UsageError for a --host that cannot be a base URL (checked before anything is loaded)."""
+def check_host(host: str | None, flag: str = "--host") -> None:
+    """UsageError for a --host (or `flag`) that cannot be a base URL (checked before anything is loaded)."""
     problem = base_url_problem(host) if host is not None else None
     if problem:
-        raise UsageError(f"--host: {problem}")
+        raise UsageError(f"{flag}: {problem}")
 
 
 def prepare(options: RunOptions, env: Mapping[str, str] | None = None, *,
@@ -251,7 +251,7 @@ class ReplayCheck:
 
 
 def replay_check(files: Sequence[str], options: HarOptions, *, host: str | None, env: Mapping[str, str],
-                 client: str | None = None) -> ReplayCheck:
+                 client: str | None = None, flag: str = "--host") -> ReplayCheck:
     """Import the recordings, replay each scenario once with one user against `host` (think times
     left out), compare every response with the recording and import again without the false
     correlations it found (values read by a text regex that came back unchanged)."""
@@ -267,7 +267,7 @@ def replay_check(files: Sequence[str], options: HarOptions, *, host: str | None,
     from .sources.har.replaycheck import judge, render
     from .writers.yaml import env_names
 
-    check_host(host)
+    check_host(host, flag)
     recorded = import_har(list(files), options)
     spec = copy.deepcopy(recorded.spec)
     spec.recorded_secrets = dict(recorded.secrets)
@@ -425,7 +425,7 @@ def convert_command(files: Sequence[str], options: HarOptions | None, output: st
                         list(imported.secrets) + list(imported.summary.needed))
     checked = None
     if check is not None:
-        checked = replay_check(files, options or HarOptions(), host=check, env=os.environ)
+        checked = replay_check(files, options or HarOptions(), host=check, env=os.environ, flag="--check")
         recorded = checked.recorded
     else:
         recorded = import_har(list(files), options or HarOptions())

@@ -174,6 +174,17 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+_HEAD = re.compile(r"<head\b.*?</head>|<script\b.*?</script>|<style\b.*?</style>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _readable(answer: str) -> str:
+    """A response body as a person reads it: an HTML page's text without its head, scripts and tags."""
+    if answer.lstrip()[:1] != "<":
+        return answer
+    return _TAG.sub(" ", _HEAD.sub(" ", answer))
+
+
 def render(result: CheckResult, masker: Masker) -> str:
     """The report: a line per step that did not answer as recorded (with what it sent, credentials
     masked), the variables kept and dropped, and a final line."""
@@ -198,7 +209,7 @@ def render(result: CheckResult, masker: Masker) -> str:
             body = seen.body if isinstance(seen.body, str) else str(masker.data(seen.body))
             out.append(f"      body: {_short(masker.body_text(body), 300)}")
         if seen.response:
-            out.append(f"      answer: {_short(masker.body_text(seen.response), 160)}")
+            out.append(f"      answer: {_short(masker.body_text(_readable(seen.response)), 160)}")
     if unreached:
         out.append(f"  {plural(unreached, 'step')} not reached: an earlier step failed and ended the iteration")
     out.append("  " + _variables_line(result.variables))
