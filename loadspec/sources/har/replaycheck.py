@@ -188,6 +188,9 @@ def _readable(answer: str) -> str:
 def render(result: CheckResult, masker: Masker) -> str:
     """The report: a line per step that did not answer as recorded (with what it sent, credentials
     masked), the variables kept and dropped, and a final line."""
+    for step in result.steps:  # captured credentials (a token named access_token) are masked wherever they appear
+        for name, value in (step.observed.variables if step.observed else {}).items():
+            masker.variable(name, value)
     out = [f"replay check against {masker.url(result.host)}: one user, one iteration of each scenario"]
     several = len({step.scenario for step in result.steps}) > 1
     unreached = 0
