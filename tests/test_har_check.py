@@ -107,7 +107,7 @@ def test_check_without_correlation_finds_the_stale_csrf_token(app: str) -> None:
     assert "variables: none correlated" in checked.stderr
 
 
-def _about_recording(folder: Path, host: str) -> Path:
+def _about_recording(folder: Path, host: str, build: str = HARAPP.BUILD) -> Path:
     """A recording of /about (the build id as text) then /api/config?build=<that id>: the importer
     can only read the id back with a text regex, and the live app gives the same id again."""
     def entry(url: str, mime: str, text: str, at: int) -> dict[str, Any]:
@@ -120,9 +120,9 @@ def _about_recording(folder: Path, host: str) -> Path:
                              "content": {"size": len(text), "mimeType": mime, "text": text},
                              "redirectURL": "", "headersSize": -1, "bodySize": len(text)}}
 
-    about = HARAPP.page("About HarApp", f"<h1>About</h1>\n<p>Build <code>{HARAPP.BUILD}</code></p>")
+    about = HARAPP.page("About HarApp", f"<h1>About</h1>\n<p>Build <code>{build}</code></p>")
     entries = [entry(f"{host}/about", "text/html", about, 0),
-               entry(f"{host}/api/config?build={HARAPP.BUILD}", "application/json", json.dumps(HARAPP.CONFIG), 1)]
+               entry(f"{host}/api/config?build={build}", "application/json", json.dumps(HARAPP.CONFIG), 1)]
     path = folder / "about.har"
     path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"},
                                         "entries": entries}}))
@@ -145,6 +145,26 @@ def test_a_constant_read_by_a_text_regex_is_replayed_as_recorded(app: str, tmp_p
     about, config = repaired["scenarios"][0]["steps"]
     assert "capture" not in about
     assert config["params"] == {"build": HARAPP.BUILD}
+
+
+@pytest.mark.parametrize(("build", "live", "verdict"), [
+    ("hb7f3a9c2e51", "hb7f3a9c2e51", "constant"),  # unchanged, read by a text regex: a false correlation
+    ("hb7f3a9c2e51", "hb0000000042", "dynamic"),  # changed live: the capture stays
+    ("rel-20240117", "rel-20240117", "kept"),  # unchanged, but a number of its own: could repeat by chance
+])
+def test_the_verdict_on_a_text_regex_capture(tmp_path: Path, build: str, live: str, verdict: str) -> None:
+    from loadspec.sources.har.importer import import_har
+    from loadspec.sources.har.replaycheck import Observed, judge
+
+    recorded = import_har([_about_recording(tmp_path, "http://127.0.0.1:9", build)])
+    about, config = recorded.spec.scenarios[0].steps
+    seen = [Observed(about.name, "GET", "http://127.0.0.1:9/about", 200, variables={"build": live}),
+            Observed(config.name, "GET", f"http://127.0.0.1:9/api/config?build={live}", 200,
+                     variables={"build": live})]
+    result = judge(recorded.spec, recorded.recorded, {"about": seen}, "http://127.0.0.1:9")
+    assert [(v.name, v.verdict) for v in result.variables] == [("build", verdict)]
+    assert result.constants == ((build,) if verdict == "constant" else ())
+    assert result.passed
 
 
 def _run(app: str, *extra: str) -> subprocess.CompletedProcess[str]:
