@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_distributed_options(run)
 
     _add_har_options(run)
+    run.add_argument("--no-check", action="store_true",
+                     help="a HAR recording: skip the replay check (one user, one iteration, compared with the "
+                          "recording) that runs before the load")
     _add_import_options(run)
 
     convert = commands.add_parser("convert", help="turn HAR recordings, a Postman collection, an OpenAPI document or "
@@ -92,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="HAR recordings (FILE.har[:WEIGHT]: one scenario each, :WEIGHT its share of the users), "
                               "or one Postman collection, OpenAPI document or file of curl commands")
     convert.add_argument("-o", "--output", metavar="FILE", help="where to write the YAML (default: stdout)")
+    convert.add_argument("--check", metavar="URL",
+                         help="replay the HAR recording once (one user) against URL, compare each answer with the "
+                              "recording, drop false correlations and report steps that answered differently "
+                              "(exit 1 then; the YAML is written all the same)")
     _add_har_options(convert)
     _add_import_options(convert)
 
@@ -318,7 +325,7 @@ def _add_har_options(parser: argparse.ArgumentParser) -> None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     from .commands import convert_command
 
-    return convert_command(args.files, _har_options(args), args.output, _import_options(args))
+    return convert_command(args.files, _har_options(args), args.output, _import_options(args), check=args.check)
 
 
 def _add_import_options(parser: argparse.ArgumentParser) -> None:
@@ -401,6 +408,7 @@ def _run_options(args: argparse.Namespace, file: str | None = None) -> Any:
         reports=ReportTargets(*(getattr(args, name, None) for name in ("report_dir", "html", "json", "junit", "csv"))),
         distributed=_distributed_options(args) if hasattr(args, "processes") else None,
         baseline=getattr(args, "baseline", None), otel=getattr(args, "otel", False),
+        check=not getattr(args, "no_check", False),
     )
 
 
@@ -461,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import LoadspecError, SpecError
 
     args = build_parser().parse_args(argv)
-    if args.command in _ENGINE_COMMANDS:
+    if args.command in _ENGINE_COMMANDS or getattr(args, "check", None) is not None:
         from . import engine  # noqa: F401  (first: Locust's gevent monkey-patching precedes ssl and sockets)
     try:
         return _COMMANDS[args.command](args)

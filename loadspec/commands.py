@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .errors import EXIT_PASSED, EXIT_THRESHOLDS_FAILED, InputFileError, UsageError
+from .errors import EXIT_PASSED, EXIT_REQUESTS_FAILED, EXIT_THRESHOLDS_FAILED, InputFileError, UsageError
 from .lang.text import plural
 from .lang.urls import base_url_problem
 from .reports import ReportTargets, RunReport, write_reports
@@ -70,6 +70,7 @@ class RunOptions:
     distributed: DistributedOptions | None = None  # --processes / --master
     baseline: str | None = None  # --baseline FILE: summary.json giving `p95 < baseline + 10%` its value
     otel: bool = False  # --otel: Locust's OpenTelemetry integration, configured by OTEL_* variables
+    check: bool = True  # a HAR recording: the replay check (one iteration) before the load; --no-check
 
 
 def environment_of(options: RunOptions) -> dict[str, str]:
@@ -77,20 +78,21 @@ def environment_of(options: RunOptions) -> dict[str, str]:
     return merged_environment(os.environ, options.env_files or None)
 
 
-def check_host(host: str | None) -> None:
-    """UsageError for a --host that cannot be a base URL (checked before anything is loaded)."""
+def check_host(host: str | None, flag: str = "--host") -> None:
+    """UsageError for a --host (or `flag`) that cannot be a base URL (checked before anything is loaded)."""
     problem = base_url_problem(host) if host is not None else None
     if problem:
-        raise UsageError(f"--host: {problem}")
+        raise UsageError(f"{flag}: {problem}")
 
 
-def prepare(options: RunOptions, env: Mapping[str, str] | None = None) -> tuple[CompiledTest, LoadPlan]:
-    """Load, compile and plan, honouring the command-line overrides."""
+def prepare(options: RunOptions, env: Mapping[str, str] | None = None, *,
+            quiet: bool = False) -> tuple[CompiledTest, LoadPlan]:
+    """Load, compile and plan, honouring the command-line overrides (`quiet`: no import summary)."""
     from .engine.compiler import compile_spec
 
     check_host(options.host)
     spec = load_source(options.file, environment=options.environment, variables=options.variables,
-                       har_options=options.har, import_options=options.imports)
+                       har_options=options.har, import_options=options.imports, quiet=quiet)
     if options.profile and options.ui:
         raise UsageError("--profile plans a headless run; with --ui you set the load in the browser")
     overrides = dict(users=options.users, spawn_rate=options.spawn_rate, duration=options.duration,
@@ -166,6 +168,8 @@ def run_command(options: RunOptions) -> int:
 
     env = environment_of(options)
     test, plan = prepare(options, env)
+    if options.check and is_har(options.file):
+        test, plan = _check_before_run(options, env) or (test, plan)
     baseline = load_summary(options.baseline) if options.baseline else None
     test.spec.thresholds = resolve_baselines(test.spec.thresholds, baseline)
     out = sys.stdout
@@ -214,6 +218,72 @@ def run_command(options: RunOptions) -> int:
     for path in write_reports(report, targets):
         out.write(f"report: {path}\n")
     return verdict.exit_code
+
+
+def _check_before_run(options: RunOptions, env: Mapping[str, str]) -> tuple[CompiledTest, LoadPlan] | None:
+    """The replay check of a HAR recording before its load: its report on stderr; when it dropped
+    false correlations, the test prepared again without them (else None: the test stands). The load
+    runs whatever the check found: its steps are judged by the run itself."""
+    from dataclasses import replace
+
+    from .sources.har.importer import HarOptions
+
+    har = options.har or HarOptions()
+    check = replay_check([options.file], har, host=options.host, env=env, client=options.client)
+    sys.stderr.write(check.report + (" — the load runs anyway; those steps will fail in it too\n"
+                                     if not check.result.passed else "\n"))
+    sys.stderr.flush()
+    if not check.result.constants:
+        return None
+    options.har = replace(har, constants=check.result.constants)
+    return prepare(options, env, quiet=True)
+
+
+@dataclass
+class ReplayCheck:
+    """A replay check done: the repaired import, the HAR options that repair it, the judgement and
+    its report (credentials masked)."""
+
+    recorded: Any  # the HarImport made with `options`
+    options: HarOptions
+    result: Any  # sources.har.replaycheck.CheckResult
+    report: str
+
+
+def replay_check(files: Sequence[str], options: HarOptions, *, host: str | None, env: Mapping[str, str],
+                 client: str | None = None, flag: str = "--host") -> ReplayCheck:
+    """Import the recordings, replay each scenario once with one user against `host` (think times
+    left out), compare every response with the recording and import again without the false
+    correlations it found (values read by a text regex that came back unchanged)."""
+    import copy
+    from dataclasses import replace
+
+    from .engine.compiler import compile_spec
+    from .engine.debug import observe
+    from .lang.credentials import Masker
+    from .model import RequestStep
+    from .sources.gate import check_imported
+    from .sources.har.importer import import_har
+    from .sources.har.replaycheck import judge, render
+    from .writers.yaml import env_names
+
+    check_host(host, flag)
+    recorded = import_har(list(files), options)
+    spec = copy.deepcopy(recorded.spec)
+    spec.recorded_secrets = dict(recorded.secrets)
+    for scenario in spec.scenarios:
+        for step in scenario.steps:
+            if isinstance(step, RequestStep):
+                step.think_time = None  # one iteration, observed: no pauses
+    check_imported(spec, files[0])
+    secrets_env = with_recorded_secrets(spec, env)
+    test = compile_spec(spec, env=secrets_env, host=host, client=client, iterations=1)
+    result = judge(recorded.spec, recorded.recorded, observe(test), test.host)
+    masker = Masker.for_environment(secrets_env, env_names(spec), spec.recorded_secrets)
+    if result.constants:
+        options = replace(options, constants=result.constants)
+        recorded = import_har(list(files), options)
+    return ReplayCheck(recorded, options, result, render(result, masker))
 
 
 @dataclass
@@ -331,9 +401,11 @@ def _say_env_needed(names: list[str]) -> None:
 
 
 def convert_command(files: Sequence[str], options: HarOptions | None, output: str | None,
-                    imports: Mapping[str, Any] | None = None) -> int:
+                    imports: Mapping[str, Any] | None = None, *, check: str | None = None) -> int:
     """`loadspec convert FILE.har... [-o OUT]`: one editable YAML spec from browser recordings, or from
-    one Postman collection, OpenAPI document or file of curl commands."""
+    one Postman collection, OpenAPI document or file of curl commands. With `check` (a base URL),
+    HAR recordings are replayed once against it first (`replay_check`): the YAML is the repaired
+    one, the report goes to stderr, and the exit code is 1 when a step did not answer as recorded."""
     from .sources.dispatch import FOREIGN, import_foreign, importer_for
     from .sources.har.importer import HarOptions, import_har
     from .writers.yaml import write_yaml
@@ -342,6 +414,8 @@ def convert_command(files: Sequence[str], options: HarOptions | None, output: st
     name = Path(output).name if output else None
     importer = importer_for(files[0]) if files else None
     if importer is not None and importer.name in FOREIGN:
+        if check is not None:
+            raise UsageError(f"--check replays HAR recordings; {files[0]} is {importer.description}")
         if len(files) > 1:
             raise UsageError(f"convert takes one {importer.description} at a time (several files are for HAR "
                              "recordings)")
@@ -349,11 +423,23 @@ def convert_command(files: Sequence[str], options: HarOptions | None, output: st
         return _deliver(imported.yaml(name), output, Path(output or files[0]).resolve().parent,
                         imported.summary.render(), imported.spec,
                         list(imported.secrets) + list(imported.summary.needed))
-    recorded = import_har(list(files), options or HarOptions())
+    checked = None
+    if check is not None:
+        checked = replay_check(files, options or HarOptions(), host=check, env=os.environ, flag="--check")
+        recorded = checked.recorded
+    else:
+        recorded = import_har(list(files), options or HarOptions())
     text = write_yaml(recorded.spec, sources=[str(f) for f in files], notes=recorded.report.header_notes(),
                       output=name)
-    return _deliver(text, output, Path(output or ".").resolve().parent, recorded.report.render(), recorded.spec,
-                    list(recorded.secrets))
+    status = _deliver(text, output, Path(output or ".").resolve().parent, recorded.report.render(), recorded.spec,
+                      list(recorded.secrets))
+    if checked is None:
+        return status
+    sys.stdout.flush()
+    passed = checked.result.passed
+    sys.stderr.write(checked.report + ("\n" if passed else
+                                       f" (the YAML is written all the same; exit code {EXIT_REQUESTS_FAILED})\n"))
+    return status if passed else EXIT_REQUESTS_FAILED
 
 
 def _deliver(text: str, output: str | None, base_dir: Path, summary_text: str, spec: Any, needed: list[str]) -> int:
@@ -401,6 +487,6 @@ def validate_command(files: Sequence[str], *, environment: str | None, variables
     return status
 
 
-__all__ = ["CompareOptions", "RunOptions", "compare_command", "convert_command", "debug_command", "demo_command",
-           "environment_of", "execute", "export_command", "prepare", "run_command", "validate_command",
-           "worker_options"]
+__all__ = ["CompareOptions", "ReplayCheck", "RunOptions", "compare_command", "convert_command", "debug_command",
+           "demo_command", "environment_of", "execute", "export_command", "prepare", "replay_check", "run_command",
+           "validate_command", "worker_options"]

@@ -3,7 +3,9 @@
 The app (tests/harapp/app.py) rejects any stale CSRF token, missing session cookie, unknown bearer
 token or another user's order id, and counts every rejection in `/__stats`. Each test replays a
 committed browser recording with 5 concurrent users the way a user would (a `loadspec` subprocess)
-and then asks the app what it saw: a correct replay leaves `"failures": {}`.
+and then asks the app what it saw: a correct replay leaves `"failures": {}`. Before the load, `run`
+replays a recording once with one user (the replay check, tests/test_har_check.py): the app sees
+that iteration too, loadspec's own counts do not.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def test_recordings_replay_with_five_users_and_zero_failures(app: str, recording
     result, seen = run(app, RECORDINGS / recording)
     assert result.returncode == 0, result.stdout + result.stderr
     assert totals(result.stdout) == (5 * 2 * STEPS_PER_ITERATION, 0)
-    assert seen == {"requests": 5 * 2 * REQUESTS_PER_ITERATION, "failures": {}}
+    assert seen == {"requests": (1 + 5 * 2) * REQUESTS_PER_ITERATION, "failures": {}}  # the check's iteration too
     assert "16 entries" in result.stderr or "17 entries" in result.stderr  # the import summary
     assert "Traceback" not in result.stderr
 
@@ -93,7 +95,8 @@ def test_sanitized_export_warns_and_fails_exactly_where_the_token_was_stripped(a
     assert result.returncode == 1
     assert totals(result.stdout) == (5 * 2 * 5, 10)  # login page, login (302), dashboard, token, orders
     assert "POST /api/orders: assert #1 status eq 201 (got 401)" in result.stdout
-    assert seen["failures"] == {"bad_token": 10}  # no bad_csrf, no bad_session: those still work
+    assert "✗ POST /api/orders: recorded 201, got 401" in result.stderr  # the replay check said so first
+    assert seen["failures"] == {"bad_token": 1 + 10}  # no bad_csrf, no bad_session: those still work
 
 
 def test_convert_validate_run_round_trip(app: str, tmp_path: Path) -> None:
@@ -111,14 +114,14 @@ def test_convert_validate_run_round_trip(app: str, tmp_path: Path) -> None:
 
 
 def test_real_environment_variables_win_over_recorded_credentials(app: str) -> None:
-    result, seen = run(app, RECORDINGS / "firefox.har", users=1, iterations=1,
+    result, seen = run(app, RECORDINGS / "firefox.har", "--no-check", users=1, iterations=1,
                        env={"LOADSPEC_PASSWORD": "not-the-password"})
     assert result.returncode == 1
     assert seen["failures"] == {"bad_credentials": 1}
 
 
 def test_without_correlation_the_replay_sends_stale_values(app: str) -> None:
-    result, seen = run(app, RECORDINGS / "session.har", "--no-correlate", users=1, iterations=1)
+    result, seen = run(app, RECORDINGS / "session.har", "--no-correlate", "--no-check", users=1, iterations=1)
     assert result.returncode == 1
     assert seen["failures"] == {"bad_csrf": 1}  # the recorded CSRF token is stale: login is refused
 

@@ -441,7 +441,8 @@ def test_run_and_its_reports_hold_no_credential_and_the_server_got_them(tmp_path
                    "--junit", str(reports / "r.xml"), "--csv", str(reports / "r"), cwd=tmp_path)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert f"{2 * 2 * STEPS} requests, 0 failed" in ran.stdout
-    assert_server_got_everything(rec, iterations=4)
+    assert f"replay check: all {STEPS} steps answered as recorded" in ran.stderr
+    assert_server_got_everything(rec, iterations=1 + 4)  # the replay check's iteration, then the load
     assert leaks(ran.stdout + ran.stderr) == []
     written = sorted(reports.iterdir())
     assert {p.suffix for p in written} >= {".html", ".json", ".xml", ".csv"}
@@ -457,7 +458,7 @@ def test_distributed_run_sends_the_recorded_credentials_to_its_workers(tmp_path:
     ran = loadspec("run", str(recording(tmp_path)), "--host", base_url, "--processes", "1", "-u", "2", "-r", "2",
                    "--iterations", "1", "-q", cwd=tmp_path)
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert_server_got_everything(rec, iterations=2)
+    assert_server_got_everything(rec, iterations=1 + 2)  # the replay check's iteration runs on the master
     assert leaks(ran.stdout + ran.stderr) == []
 
 
@@ -467,8 +468,9 @@ def test_real_environment_wins_over_the_recorded_credential(tmp_path: Path, serv
     ran = loadspec("run", str(recording(tmp_path)), "--host", base_url, "--iterations", "1", "-q",
                    env={"LOADSPEC_X_API_KEY": "not-the-key-4455"})
     assert ran.returncode == 1
-    assert dict(rec.refused) == {"GET /api/products: bad credential": 1}
+    assert dict(rec.refused) == {"GET /api/products: bad credential": 2}  # in the replay check, then in the run
     assert "GET /api/products" in ran.stdout  # the failure is reported, without either key
+    assert "✗ GET /api/products: recorded 200, got 401" in ran.stderr  # by the check, with what it sent
     assert leaks(ran.stdout + ran.stderr) == [] and "not-the-key-4455" not in ran.stdout + ran.stderr
 
 

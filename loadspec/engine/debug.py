@@ -4,11 +4,14 @@ For each request: method, URL, status and time, the request headers and body, ea
 result, the values captured, and the first part of the response body on failure. It runs the same
 compiled users as a load test (no separate code path), with a tracer attached. Credentials are
 masked (`***`) in everything it prints (`lang.credentials.Masker`), unless asked to show them.
+`observe` runs the same iteration silently and hands back what each request sent and got: the
+replay check of a HAR recording (`sources.har.replaycheck` judges it).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import IO, Any
 from urllib.parse import unquote, urlencode
 
@@ -17,6 +20,7 @@ from locust.exception import StopTest, StopUser
 
 from ..lang.credentials import Masker
 from ..results.runlog import GROUP_METHOD
+from ..sources.har.replaycheck import Observed
 from .compiler import CompiledTest
 
 
@@ -86,18 +90,55 @@ def run_debug(test: CompiledTest, out: IO[str], masker: Masker | None = None) ->
                 out.write(f"      failure: {mask.text(data['failure'])}\n"
                           f"      < body: {show(mask.body_text(data['body']), 300)}\n")
 
-        user_class.tracer = staticmethod(trace)
-        user = user_class(env)
-        try:
-            user.on_start()
-            seen.update(user.variables)
-            user.run_iteration()
-        except (StopUser, StopTest) as exc:
-            out.write(f"  user stopped: {exc or 'stop_user'}\n")
-        finally:
-            user_class.tracer = None
+        stopped = _one_iteration(user_class, env, trace, lambda user: seen.update(user.variables))
+        if stopped is not None:
+            out.write(f"  user stopped: {stopped}\n")
     out.write(f"\n{'all requests passed' if not failed else f'{failed} request(s) failed'}\n")
     return 0 if not failed else 1
 
 
-__all__ = ["run_debug"]
+def _one_iteration(user_class: Any, env: Environment, trace: Callable[[str, dict[str, Any]], None],
+                   started: Callable[[Any], None] = lambda user: None) -> str | None:
+    """One user of `user_class` runs one iteration with `trace` attached; returns why the user
+    stopped early (a stop_user or stop_test outcome), or None."""
+    user_class.tracer = staticmethod(trace)
+    user = user_class(env)
+    try:
+        user.on_start()
+        started(user)
+        user.run_iteration()
+    except (StopUser, StopTest) as exc:
+        return str(exc or "stop_user")
+    finally:
+        user_class.tracer = None
+    return None
+
+
+def observe(test: CompiledTest) -> dict[str, list[Observed]]:
+    """Run each scenario once with one user, printing nothing; every request it made (or could not
+    make), in order, by scenario name."""
+    found: dict[str, list[Observed]] = {}
+    for user_class in test.user_classes:
+        seen = found.setdefault(user_class.scenario_name, [])
+
+        def on_request(request_type: str, name: str, response_time: float, exception: Any = None,
+                       seen: list[Observed] = seen, **kwargs: Any) -> None:
+            if exception is not None and request_type != GROUP_METHOD and kwargs.get("url") is None:
+                seen.append(Observed(name, request_type, "", None, error=str(exception).removeprefix(f"{name}: ")))
+
+        def trace(event: str, data: dict[str, Any], seen: list[Observed] = seen) -> None:
+            if event != "response":
+                error = str(data.get("error")).removeprefix(f"{data['step']}: ")
+                seen.append(Observed(data["step"], data["method"], _url(data), None, error=error))
+                return
+            seen.append(Observed(data["step"], data["method"], _url(data), data["status"], failure=data["failure"],
+                                 body=data["request_body"], variables=dict(data["variables"]),
+                                 response=data["body"]))
+
+        env = Environment(user_classes=[user_class], host=test.host, catch_exceptions=False)
+        env.events.request.add_listener(on_request)
+        _one_iteration(user_class, env, trace)
+    return found
+
+
+__all__ = ["observe", "run_debug"]

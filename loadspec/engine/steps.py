@@ -195,7 +195,7 @@ class CompiledRequest:
             "request_body": kwargs.get("json", kwargs.get("data")),
             "checks": [(label, check(view, variables))
                        for label, check in zip(self.check_labels, self.checks, strict=True)],
-            "body": view.text[:500],
+            "body": view.text[:4000],
         })
 
     def evaluate(self, view: ResponseView, variables: dict[str, Any], log: RunLog) -> str | None:
@@ -301,7 +301,7 @@ class WireRequest(CompiledRequest):
             "request_body": shown_body,
             "checks": [(label, check(view, variables))
                        for label, check in zip(self.check_labels, self.checks, strict=True)],
-            "body": view.text[:500],
+            "body": view.text[:4000],
         })
 
 

@@ -133,11 +133,12 @@ def load_source(
     variables: Mapping[str, str] | None = None,
     har_options: Any = None,
     import_options: Mapping[str, Any] | None = None,
+    quiet: bool = False,
 ) -> Spec:
     """Load a YAML spec, or import any other known input (a HAR recording, ...), into a checked Spec.
 
     `import_options` maps an importer's name to its options (`har_options` is the same as
-    `import_options={"har": ...}`)."""
+    `import_options={"har": ...}`; `quiet` leaves out the import's summary)."""
     importer = importer_for(path)
     if importer is None:
         return load_spec(path, environment=environment, variables=variables)
@@ -150,7 +151,7 @@ def load_source(
     spec, summary = importer.load(Path(path), options.get(importer.name))
     if variables:
         spec.variables.update(variables)
-    if summary:
+    if summary and not quiet:
         sys.stderr.write(summary + "\n")
     return check_imported(spec, path)
 

@@ -80,6 +80,7 @@ STATIC_TYPES = {
     ".ico": "image/x-icon",
 }
 CONFIG = {"currency": "EUR", "items": ["widget", "gadget", "gizmo"], "max_qty": 10, "version": 3}
+BUILD = "hb7f3a9c2e51"  # the app's build id: the same in every response, shown as text on /about
 
 
 class Reject(Exception):
@@ -447,6 +448,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.static("favicon.ico")
         if path.startswith("/static/") and method in ("GET", "HEAD"):
             return self.static(path[len("/static/") :])
+        if path == "/about" and method in ("GET", "HEAD"):
+            return self.send(200, page("About HarApp", f"<h1>About</h1>\n<p>Build <code>{BUILD}</code></p>"),
+                             "text/html; charset=utf-8")
         if path == "/api/config" and method in ("GET", "HEAD"):
             return self.send_json(200, CONFIG)
         if path == "/api/token" and method == "POST":

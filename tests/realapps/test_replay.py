@@ -5,6 +5,9 @@ a fresh instance (new database), runs `python -m loadspec run <app>.har` with US
 users and ITERATIONS iterations each, and then reads the app's own database (the objects each
 iteration must have created, edited and deleted, and the app's own audit log where it has one) and
 its request log (every 4xx/5xx it answered). loadspec's own counts are never the evidence.
+
+These runs pass `--no-check`, so that the app's counts are exactly the load's; the replay check that
+`run` does first by default (one more iteration, with one user) is tested on the DRF shop at the end.
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ ITERATIONS = 2
 RUNS = USERS * ITERATIONS  # iterations in all: each must leave its own objects behind
 
 
-def replay(app: App, har: Path) -> subprocess.CompletedProcess[str]:
-    """`loadspec run har` against the app: USERS users, ITERATIONS iterations each."""
+def replay(app: App, har: Path, *, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """`loadspec run har` against the app: USERS users, ITERATIONS iterations each (with `check`,
+    after the replay check's own iteration)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LOADSPEC_")}
     app.reset_log()
     return subprocess.run([sys.executable, "-m", "loadspec", "run", str(har), "--host", app.url,
-                           "-u", str(USERS), "-r", str(USERS), "--iterations", str(ITERATIONS), "-q"],
+                           "-u", str(USERS), "-r", str(USERS), "--iterations", str(ITERATIONS), "-q",
+                           *(() if check else ("--no-check",))],
                           capture_output=True, text=True, timeout=300, env=environment)
 
 
@@ -140,5 +145,24 @@ def test_jupyter_contents() -> None:
         assert len(notebooks) == RUNS, report
         assert cells == ["print(6 * 7)"] * RUNS, (cells, report)  # every notebook saved by its own iteration
         assert len(set(deleted)) == RUNS, (deleted, report)
+        assert not rejected(app), report
+        assert result.returncode == 0, report
+
+
+def test_drf_token_shop_with_the_replay_check() -> None:
+    """`run drf.har` as a user types it: the replay check's iteration (one user) answers as recorded,
+    then the load; the app holds one renamed item per iteration, the check's included, and answered
+    no request with a 4xx/5xx."""
+    with running(HERE / "drf" / "start.py") as app:
+        result = replay(app, HERE / "drf" / "drf.har", check=True)
+        items = query(app, "SELECT id, name, client_ref FROM shop_item ORDER BY id")
+        report = (items, rejected(app), result.stdout[-3000:], result.stderr[-3000:])
+        assert "replay check: all 13 steps answered as recorded" in result.stderr, report
+        assert "✗" not in result.stderr, report
+        assert len(answered(app, "POST", 201, "/api/items/")) == 2 * (RUNS + 1), report
+        assert sorted(name for _, name, _ in items) == ["Teapot (blue)"] * (RUNS + 1), report
+        assert len({ref for _, _, ref in items}) == RUNS + 1, report
+        assert len(set(answered(app, "DELETE", 204, "/api/items/"))) == RUNS + 1, report
+        assert f"{RUNS * 13} requests, 0 failed" in result.stdout, report  # the load's own count: no check in it
         assert not rejected(app), report
         assert result.returncode == 0, report

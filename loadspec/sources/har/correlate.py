@@ -136,8 +136,9 @@ class Correlator:
     """
 
     def __init__(self, drafts: list[DraftRequest], responses: list[RecordedResponse],
-                 secrets: SecretRegistry, *, enabled: bool = True):
+                 secrets: SecretRegistry, *, enabled: bool = True, constants: frozenset[str] = frozenset()):
         self.drafts = drafts
+        self.constants = constants  # values the replay check saw unchanged live: kept as recorded
         self.responses = responses
         self.secrets = secrets
         self.enabled = enabled
@@ -443,6 +444,8 @@ class Correlator:
 
     def resolve(self, atom: _Atom, index: int, *, text_search: bool = True) -> str | None:
         value = atom.value
+        if value in self.constants:
+            return None
         bound = self.bound.get(value)
         if bound is not None and bound[1] < index <= bound[2]:
             return bound[0]

@@ -49,6 +49,16 @@ class RecordedResponse:
 
 
 @dataclass
+class RecordedStep:
+    """What one step of the converted spec met while recording, for the replay check: the response,
+    and for each variable its capture reads from that response, where (`HTML hidden input csrf`,
+    `response text`)."""
+
+    response: RecordedResponse
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class DraftRequest:
     """One request step being built. Correlation rewrites its fields in place with templates.
 
@@ -161,5 +171,5 @@ def sanitized_warning(file: str, creator: str, token_sources: list[str]) -> str:
 
 
 __all__ = ["Correlation", "CorrelationResult", "DraftRequest", "JSON_LEAVES_MAX", "RecordedResponse",
-           "TEXT_SEARCH_MAX", "TEXT_SEARCH_WINDOW",
+           "RecordedStep", "TEXT_SEARCH_MAX", "TEXT_SEARCH_WINDOW",
            "sanitized_warning", "token_fields"]

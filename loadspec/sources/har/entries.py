@@ -32,6 +32,7 @@ from ..common import file_size
 from .correlate import (
     looks_dynamic,
 )
+from .drafts import RecordedStep
 
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 512 * MB
@@ -50,6 +51,7 @@ class HarOptions:
     think_time_threshold: float = 0.5  # seconds; shorter gaps are the browser, not the user
     max_think_time: float = 10.0  # seconds; longer gaps are capped (0 = no think time at all)
     max_bytes: int = DEFAULT_MAX_BYTES
+    constants: tuple[str, ...] = ()  # recorded values the replay check saw unchanged live: not correlated
 
 
 @dataclass
@@ -157,6 +159,7 @@ class HarImport:
 
     spec: Spec
     report: ImportReport
+    recorded: dict[str, list[RecordedStep]] = field(default_factory=dict)  # scenario → one per step
 
     @property
     def secrets(self) -> dict[str, str]:

@@ -73,23 +73,29 @@ class Offer:
     expect: str | None = None  # what the capture reads, when not the value itself (an absolute Location)
 
 
-def verify(capture: Capture, response: RecordedResponse, value: str) -> bool:
-    """Run `capture` on the recorded response: True when it yields exactly `value`."""
+def read_capture(capture: Capture, response: RecordedResponse) -> str | None:
+    """What `capture` reads from the recorded response, as text; None when it finds nothing (or a
+    boolean, a list, an object: no value a request sends back)."""
     try:
         store = compile_capture(capture, "verify")
     except Exception:  # an extractor we built that does not even compile is simply not used
-        return False
+        return None
     variables: dict[str, Any] = {}
     try:
         message = store(response.view(), variables)
     except (QueryError, ValueError, TypeError):
-        return False
+        return None
     if message is not None or capture.name not in variables:
-        return False
+        return None
     found = variables[capture.name]
-    if isinstance(found, bool) or isinstance(found, (list, dict)):
-        return False
-    return str(found) == value
+    if isinstance(found, bool) or isinstance(found, (list, dict)) or found is None:
+        return None
+    return str(found)
+
+
+def verify(capture: Capture, response: RecordedResponse, value: str) -> bool:
+    """Run `capture` on the recorded response: True when it yields exactly `value`."""
+    return read_capture(capture, response) == value
 
 
 def _rx(text: str) -> str:
@@ -332,5 +338,5 @@ def multipart_parts(text: str) -> list[tuple[str, str, int, int]]:
     return parts
 
 
-__all__ = ["Offer", "is_short_id", "jmespath_of", "looks_dynamic",
-           "multipart_parts", "set_cookies", "verify"]
+__all__ = ["Offer", "is_short_id", "jmespath_of", "looks_dynamic", "multipart_parts", "read_capture", "set_cookies",
+           "verify"]

@@ -45,6 +45,7 @@ from .correlate import (
     set_cookies,
     token_fields,
 )
+from .drafts import RecordedStep
 from .entries import (
     _NO_RESPONSE,
     _REDIRECTS,
@@ -81,6 +82,7 @@ class _FileResult:
     scenario: Scenario
     report: FileReport
     base_url: str
+    recorded: list[RecordedStep]
 
 
 def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRegistry,
@@ -153,7 +155,8 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
     if _looks_sanitized(entries, drafts, responses, tokens):
         report.sanitized = sanitized_warning(path.name, report.creator, tokens)
 
-    correlator = Correlator(drafts, responses, secrets, enabled=options.correlate)
+    correlator = Correlator(drafts, responses, secrets, enabled=options.correlate,
+                            constants=frozenset(options.constants))
     result = correlator.run()
     protector = Protector(secrets)
     for draft in drafts:  # whatever correlation did not turn into a capture or an env template
@@ -173,7 +176,10 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
         steps.append(_step(exchange, draft, names[index], think, names))
     report.steps = len(steps)
     scenario = Scenario(name=scenario_name, steps=list(steps), weight=weight, cookies="iteration")
-    return _FileResult(scenario, report, base_url)
+    recorded = [RecordedStep(response) for response in responses]
+    for correlation in result.correlations:
+        recorded[correlation.producer].sources[correlation.variable] = correlation.source
+    return _FileResult(scenario, report, base_url, recorded)
 
 
 def _browser_authentication(drafts: list[DraftRequest]) -> None:
@@ -433,7 +439,7 @@ def import_har(files: Sequence[str | Path], options: HarOptions | None = None) -
     )
     report = ImportReport(files=[r.report for r in results], secrets=list(secrets.by_name.values()),
                           options=options)
-    return HarImport(spec=spec, report=report)
+    return HarImport(spec=spec, report=report, recorded={r.scenario.name: r.recorded for r in results})
 
 
 def _hoist_headers(scenarios: list[Scenario]) -> dict[str, str]:
