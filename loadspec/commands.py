@@ -156,7 +156,7 @@ def _execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: 
 
         iterations = next((cls.iterations for cls in test.user_classes), None)
         return run_distributed(
-            test, plan, options.distributed, source=Path(options.file), environ=env, monitors=monitors,
+            test, plan, options.distributed, source=options.file, environ=env, monitors=monitors,
             worker_options=worker_options(options, host=test.host, iterations=iterations, pacing=plan.pacing),
             progress=progress)
     return run_local(test, plan, progress=progress, monitors=monitors)
