@@ -314,3 +314,17 @@ def test_a_url_that_cannot_be_fetched_is_refused_before_any_request(url: str, ex
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["convert", url]) == 2
     assert expected in capsys.readouterr().err
+
+
+def test_workers_of_a_distributed_run_of_a_url_get_its_converted_yaml(app: str) -> None:
+    state(app, reset=True)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LOADSPEC_")}
+    environment.update({"LOADSPEC_USERNAME": "grace", "LOADSPEC_PASSWORD": APP.PASSWORD})
+    proc = subprocess.run(
+        [sys.executable, "-m", "loadspec", "run", app + "/openapi.json", "--processes", "2", "-u", str(USERS),
+         "-r", str(USERS), "--iterations", str(ITERATIONS), "-q"],
+        capture_output=True, text=True, timeout=120, env=environment)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    seen = state(app)
+    assert seen["errors"] == [] and seen["tokens"] == USERS
+    assert all(counts["items.deleted"] == ITERATIONS for counts in seen["per_token"].values())
