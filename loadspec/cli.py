@@ -45,6 +45,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n  (`{self.prog} --help` lists the options)\n")
 
 
+SOURCE_HELP = ("a YAML spec, a HAR recording, a Postman collection, an OpenAPI document or a file of curl commands; "
+               "an OpenAPI document may also be an http(s) URL (e.g. http://127.0.0.1:8000/openapi.json)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="loadspec",
@@ -55,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     validate = commands.add_parser("validate", help="check spec files and report every problem")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("files", nargs="+", metavar="FILE", help=SOURCE_HELP)
     _add_source_options(validate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the scenario language (or of summary.json)")
@@ -77,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="judge only these, comma-separated: p50,p95,p99,rps,error_rate (default: all)")
     compare.add_argument("--junit", metavar="FILE", help="write JUnit XML: a test case per step")
 
-    run = commands.add_parser("run", help="run a spec (YAML or HAR) as a load test")
-    run.add_argument("file", metavar="FILE")
+    run = commands.add_parser("run", help="run a spec (YAML, HAR, Postman, OpenAPI file or URL, curl) as a load test")
+    run.add_argument("file", metavar="FILE", help=SOURCE_HELP)
     _add_source_options(run)
     _add_run_options(run)
     _add_distributed_options(run)
@@ -93,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "curl commands into an editable YAML spec")
     convert.add_argument("files", nargs="+", metavar="FILE",
                          help="HAR recordings (FILE.har[:WEIGHT]: one scenario each, :WEIGHT its share of the users), "
-                              "or one Postman collection, OpenAPI document or file of curl commands")
+                              "or one Postman collection, OpenAPI document (a file or an http(s) URL) or file of "
+                              "curl commands")
     convert.add_argument("-o", "--output", metavar="FILE", help="where to write the YAML (default: stdout)")
     convert.add_argument("--check", metavar="URL",
                          help="replay the HAR recording once (one user) against URL, compare each answer with the "
@@ -103,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import_options(convert)
 
     debug = commands.add_parser("debug", help="one user, one iteration per scenario, every request shown")
-    debug.add_argument("file", metavar="FILE")
+    debug.add_argument("file", metavar="FILE", help=SOURCE_HELP)
     _add_source_options(debug)
     _add_har_options(debug)
     _add_import_options(debug)
@@ -142,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export", help="write a self-contained Locust file (spec and data inlined) for plain locust, "
                        "Docker or Kubernetes")
-    export.add_argument("file", metavar="FILE")
+    export.add_argument("file", metavar="FILE", help=SOURCE_HELP)
     export.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: stdout)")
     _add_source_options(export)
     export.add_argument("--host", help="base URL baked in (Locust's --host still overrides it)")

@@ -35,6 +35,7 @@ from .results.profiles import StressWatch, profile_plan, stress_thresholds
 from .results.thresholds import AbortWatch, final_checks, judge
 from .sources.dispatch import describe, is_converted, is_har, load_source, with_recorded_secrets
 from .sources.envfile import merged_environment
+from .sources.fetch import is_url
 from .writers.locustfile import bundle_spec, load_hint, render_locustfile, runtime_options
 
 if TYPE_CHECKING:  # the engine (Locust) and the HAR importer are imported by the commands that use them
@@ -155,7 +156,7 @@ def _execute(test: CompiledTest, plan: LoadPlan, options: RunOptions, monitors: 
 
         iterations = next((cls.iterations for cls in test.user_classes), None)
         return run_distributed(
-            test, plan, options.distributed, source=Path(options.file), environ=env, monitors=monitors,
+            test, plan, options.distributed, source=options.file, environ=env, monitors=monitors,
             worker_options=worker_options(options, host=test.host, iterations=iterations, pacing=plan.pacing),
             progress=progress)
     return run_local(test, plan, progress=progress, monitors=monitors)
@@ -406,21 +407,24 @@ def convert_command(files: Sequence[str], options: HarOptions | None, output: st
     one Postman collection, OpenAPI document or file of curl commands. With `check` (a base URL),
     HAR recordings are replayed once against it first (`replay_check`): the YAML is the repaired
     one, the report goes to stderr, and the exit code is 1 when a step did not answer as recorded."""
-    from .sources.dispatch import FOREIGN, import_foreign, importer_for
+    from .sources.dispatch import FOREIGN, import_foreign, open_source
     from .sources.har.importer import HarOptions, import_har
     from .writers.yaml import write_yaml
 
     output = output if output not in (None, "-") else None
     name = Path(output).name if output else None
-    importer = importer_for(files[0]) if files else None
+    if len(files) > 1 and any(is_url(file) for file in files):
+        raise UsageError("convert takes one URL at a time (several files are for HAR recordings)")
+    importer, source = open_source(files[0]) if files else (None, None)
     if importer is not None and importer.name in FOREIGN:
         if check is not None:
             raise UsageError(f"--check replays HAR recordings; {files[0]} is {importer.description}")
         if len(files) > 1:
             raise UsageError(f"convert takes one {importer.description} at a time (several files are for HAR "
                              "recordings)")
-        imported = import_foreign(importer.name, files[0], (imports or {}).get(importer.name))
-        return _deliver(imported.yaml(name), output, Path(output or files[0]).resolve().parent,
+        imported = import_foreign(importer.name, source, (imports or {}).get(importer.name))
+        folder = Path(output).resolve().parent if output else Path.cwd() if is_url(files[0]) else None
+        return _deliver(imported.yaml(name), output, folder or Path(files[0]).resolve().parent,
                         imported.summary.render(), imported.spec,
                         list(imported.secrets) + list(imported.summary.needed))
     checked = None

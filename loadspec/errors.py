@@ -3,6 +3,7 @@
     LoadspecError                 anything loadspec refuses on purpose; the CLI prints it, exit 2
     ├── SpecError                 a spec file is invalid: every Diagnostic found in one pass
     ├── InputFileError            an input file cannot be read at all (missing, not UTF-8, a folder)
+    │   └── FetchError            an input URL cannot be fetched (refused, an error status, a timeout)
     ├── HarError                  a HAR recording cannot be imported (not JSON, no entries, ...)
     ├── CompileError              a valid spec cannot be prepared here (an env variable is missing)
     ├── TemplateError             a template has a syntax error or names something unknown
@@ -111,6 +112,10 @@ class InputFileError(LoadspecError):
     """An input file cannot be read at all (missing, unreadable, wrong kind of file)."""
 
 
+class FetchError(InputFileError):
+    """An input given as a URL cannot be fetched (refused, an error status, a timeout, too big)."""
+
+
 class HarError(LoadspecError):
     """A HAR recording cannot be imported (not JSON, truncated, wrong version, no entries)."""
 
@@ -140,5 +145,5 @@ class UsageError(LoadspecError):
 
 __all__ = ["EXIT_ABORTED", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_PASSED", "EXIT_REQUESTS_FAILED", "EXIT_TERMINATED",
            "EXIT_THRESHOLDS_FAILED",
-           "CompileError", "Diagnostic", "HarError", "InputFileError", "LoadspecError", "RunError", "SpecError",
-           "TemplateError", "UsageError", "render_all"]
+           "CompileError", "Diagnostic", "FetchError", "HarError", "InputFileError", "LoadspecError", "RunError",
+           "SpecError", "TemplateError", "UsageError", "render_all"]

@@ -214,7 +214,7 @@ def run_distributed(
     plan: LoadPlan,
     options: DistributedOptions,
     *,
-    source: Path,
+    source: str | Path,
     worker_options: Mapping[str, Any],
     environ: Mapping[str, str],
     monitors: list[Monitor] | None = None,
@@ -278,16 +278,17 @@ def run_distributed(
     return RunOutcome(environment=env, results=results, ended_by=ended_by, interrupted=interrupts.reason)
 
 
-def _write_locustfile(test: CompiledTest, source: Path, options: Mapping[str, Any], environ: Mapping[str, str],
+def _write_locustfile(test: CompiledTest, source: str | Path, options: Mapping[str, Any], environ: Mapping[str, str],
                       folder: Path) -> Path:
     """The generated locustfile the workers download: spec, data, this run's options and the
     values of the env.NAME variables the spec uses (a worker's own environment wins over them)."""
     spec = test.spec
-    if not source.is_file():
+    converted = is_converted(source)  # an import (a URL among them) travels as its converted YAML
+    if not converted and not Path(source).is_file():
         raise UsageError("a distributed run needs the spec as a file, to send it to the workers")
     if test.shared:  # what before: captured, for every worker's users
         options = {**options, "shared": test.shared}
-    bundle = bundle_spec(spec, source, options=options, env=environ, converted=is_converted(source))
+    bundle = bundle_spec(spec, source, options=options, env=environ, converted=converted)
     path = folder / f"loadspec_{file_stem(source)}.py"
     path.write_text(render_locustfile(bundle, spec, path.name), encoding="utf-8")
     return path

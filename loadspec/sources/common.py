@@ -39,18 +39,21 @@ from .loader import load_spec_text
 
 __all__ = [
     "Credentials",
+    "Document",
     "ImportResult",
     "ImportSummary",
     "Names",
     "VariableNames",
     "choose_host",
     "defuse",
+    "describe_text",
     "file_size",
     "finish",
     "identifier",
     "is_supplied_secret_header",
     "is_supplied_secret_key",
     "parse_document",
+    "read_document",
     "read_text",
     "sniff_text",
     "split_base",
@@ -97,6 +100,31 @@ def read_text(path: str | Path, what: str, *, max_bytes: int = MAX_BYTES) -> str
     return text
 
 
+@dataclass(frozen=True)
+class Document:
+    """An input's text and where it came from: a file, or a URL (fetched by `sources.fetch`)."""
+
+    name: str  # what messages and summaries say: the file's path, or the URL with its credentials masked
+    text: str
+    file: Path | None = None  # the file it was read from; None for a URL
+    url: str | None = None  # the URL it was served from, after redirects, without credentials
+    media_type: str = ""  # the Content-Type the server gave a fetched document
+
+    @property
+    def stem(self) -> str:
+        """The file's (or the URL path's last segment's) name without its extension."""
+        path = self.file or Path(urlsplit(self.url or self.name).path or "document")
+        return path.stem or "document"
+
+
+def read_document(source: str | Path | Document, what: str) -> Document:
+    """A file's `Document` (`read_text`), or `source` itself when it was already read (fetched)."""
+    if isinstance(source, Document):
+        return source
+    file = Path(source)
+    return Document(str(file), read_text(file, what), file)
+
+
 def sniff_text(path: Path, head: bytes, limit: int = 1024 * 1024) -> str:
     """The start of a file as text for a recogniser: `head`, or up to `limit` bytes when a recogniser
     needs more (a Postman collection without a schema URL is only known by its items)."""
@@ -124,6 +152,35 @@ def parse_document(path: str | Path, text: str, what: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise InputFileError(f"{path}: neither JSON nor YAML{where}; expected {what}") from None
+
+
+def describe_text(text: str, media_type: str = "") -> str:
+    """What a text that no importer recognised looks like, for the error: `an HTML page`, `JSON with
+    the keys a, b`, `a Swagger 2.0 document ...`."""
+    start = text.lstrip("\ufeff \t\r\n")
+    if media_type == "text/html" or start[:15].lower().startswith(("<!doctype html", "<html")):
+        return "an HTML page"
+    try:
+        data = json.loads(start)
+    except ValueError:
+        try:
+            data = yaml.safe_load(start)
+        except yaml.YAMLError:
+            data = None
+    if isinstance(data, dict):
+        if data.get("swagger"):
+            return (f"a Swagger {data['swagger']} document; loadspec reads OpenAPI 3.0 and 3.1: convert it first "
+                    "(e.g. with swagger2openapi)")
+        if data.get("openapi"):
+            return f"an OpenAPI {data['openapi']} document; loadspec reads 3.0 and 3.1"
+        if "scenarios" in data:
+            return "a loadspec spec: save it as a file and give the file"
+        keys = ", ".join(str(key) for key in list(data)[:5]) + (", ..." if len(data) > 5 else "")
+        return f"{'JSON' if start.startswith('{') else 'YAML'} with the keys {keys} (no `openapi: 3.x`)"
+    if isinstance(data, list):
+        return f"a list of {plural(len(data), 'item')}"
+    first = start.splitlines()[0] if start else ""
+    return f"{media_type or 'text'} that starts {first[:60]!r}"
 
 
 # --- names ----------------------------------------------------------------------------------------
@@ -310,7 +367,8 @@ class ImportSummary:
 
     def header_notes(self) -> list[str]:
         """A few lines for the header comment of the written YAML."""
-        notes = [f"imported from the {self.kind} {Path(self.source).name}"
+        where = self.source if "://" in self.source else Path(self.source).name  # a URL in full (masked)
+        notes = [f"imported from the {self.kind} {where}"
                  + (f" ({self.title})" if self.title else "") + f": {self.steps} steps"]
         if self.dropped:
             reasons = Counter(why for _, why in self.dropped)

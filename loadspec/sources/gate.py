@@ -16,10 +16,11 @@ from ..writers.yaml import write_yaml
 from .loader import load_spec_text
 
 
-def check_imported(spec: Spec, origin: str | Path) -> Spec:
-    """Return `spec` when its YAML form is a valid spec; raise SpecError (naming `origin`) when not."""
+def check_imported(spec: Spec, origin: str | Path, *, base_dir: Path | None = None) -> Spec:
+    """Return `spec` when its YAML form is a valid spec; raise SpecError (naming `origin`) when not.
+    Relative file names are read next to `origin`, or in `base_dir` (for a source fetched from a URL)."""
     text = write_yaml(spec)
-    base_dir = Path(origin).resolve().parent
+    base_dir = base_dir or Path(origin).resolve().parent
     label = f"{origin} (as converted YAML)"
     try:
         load_spec_text(text, label, base_dir=base_dir)

@@ -25,6 +25,7 @@ import yaml
 
 from .._version import __version__
 from ..errors import InputFileError
+from ..lang.credentials import Masker
 from ..model import Spec, UploadFile, iter_request_steps
 from .yaml import write_yaml
 
@@ -61,8 +62,8 @@ def bundle_spec(spec: Spec, path: str | Path, *, options: Mapping[str, Any] | No
     origin = ""
     options = dict(options or {})
     if converted:
-        source, origin = f"{file.stem}.yaml", file.name
-        text = write_yaml(spec, sources=[file.name], output=source)
+        source, origin = f"{file.stem}.yaml", Masker().url(str(path)) if "://" in str(path) else file.name
+        text = write_yaml(spec, sources=[origin], output=source)
         options.pop("har_options", None)  # the text is the converted spec: nothing left to import
         options.pop("import_options", None)
         if env is not None:

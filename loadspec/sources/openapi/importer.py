@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...errors import InputFileError, UsageError
+from ...errors import InputFileError
 from ...model import Assertion, Body, Capture, Predicate, Query, RequestStep, Scenario, Spec
 from ..common import (
     Credentials,
+    Document,
     ImportResult,
     ImportSummary,
     Names,
@@ -36,10 +37,11 @@ from ..common import (
     identifier,
     is_supplied_secret_key,
     parse_document,
-    read_text,
+    read_document,
     status_assertion,
 )
 from .schemas import Resolver
+from .servers import server_base
 
 __all__ = ["OpenApiOptions", "import_openapi", "looks_like"]
 
@@ -136,14 +138,15 @@ def _param_variable(path: str, param: str) -> str:
 
 
 class _Importer:
-    def __init__(self, path: Path, document: dict[str, Any], options: OpenApiOptions):
-        self.path = path
+    def __init__(self, source: Document, document: dict[str, Any], options: OpenApiOptions):
+        self.source = source
+        self.path = source.name
         self.document = document
         self.options = options
         self.version = str(document.get("openapi"))
         info = document.get("info") if isinstance(document.get("info"), dict) else {}
-        self.title = str(info.get("title") or path.stem)
-        self.summary = ImportSummary(source=str(path), kind=f"OpenAPI {self.version} document", title=self.title)
+        self.title = str(info.get("title") or source.stem)
+        self.summary = ImportSummary(source=source.name, kind=f"OpenAPI {self.version} document", title=self.title)
         self.resolver = Resolver(document, self.summary)
         self.credentials = Credentials()
         self.names = Names()
@@ -157,28 +160,9 @@ class _Importer:
         self.item_paths: set[str] = set()
         self.dropped_schemes: set[str] = set()
 
-    # -- host and base path ------------------------------------------------------------------
-
-    def server(self) -> tuple[str | None, str]:
-        servers = self.document.get("servers")
-        if not isinstance(servers, list) or not servers:
-            return None, ""
-        if not 0 <= self.options.server < len(servers):
-            raise UsageError(f"--server {self.options.server}: {self.path} lists {len(servers)} server"
-                             f"{'s' if len(servers) != 1 else ''} (0 to {len(servers) - 1})")
-        index = self.options.server
-        server = servers[index] if isinstance(servers[index], dict) else {}
-        url = str(server.get("url") or "/")
-        for name, variable in (server.get("variables") or {}).items():
-            if isinstance(variable, dict):
-                url = url.replace("{" + str(name) + "}", str(variable.get("default", "")))
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", url):
-            parts = urlsplit(url)
-            return f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
-        if url.startswith("//"):
-            parts = urlsplit("https:" + url)
-            return f"https://{parts.netloc}", parts.path.rstrip("/")
-        return None, "/" + url.strip("/") if url.strip("/") else ""
+    def server(self) -> tuple[str | None, str, str]:
+        """(host, base path, where the host came from): `servers.server_base`."""
+        return server_base(self.document, self.options.server, self.path, self.source.url)
 
     # -- choosing and ordering -------------------------------------------------------------
 
@@ -251,7 +235,7 @@ class _Importer:
                     if flow_name in ("password", "clientCredentials") and isinstance(flow, dict) and flow.get(
                             "tokenUrl"):
                         token_urls.append(str(flow["tokenUrl"]))
-        _, base = self.server()
+        _, base, _ = self.server()
         for op in ops:
             if op.method != "post":
                 continue
@@ -628,7 +612,7 @@ class _Importer:
     # -- the spec --------------------------------------------------------------------------
 
     def run(self) -> ImportResult:
-        host, base = self.server()
+        host, base, origin = self.server()
         ops = self.operations()
         if not ops:
             raise InputFileError(f"{self.path}: no operation to import"
@@ -653,13 +637,15 @@ class _Importer:
             steps, setup = setup, []
         scenario_name = self.options.scenario or self.title
         spec = Spec(name=self.title, scenarios=[Scenario(name=scenario_name, steps=list(steps), setup=list(setup))],
-                    host=host, variables=self.variables, source=self.path)
+                    host=host, variables=self.variables, source=self.source.file)
         kinds: dict[str, int] = {}
         for op in ordered:
             kinds[op.kind] = kinds.get(op.kind, 0) + 1
         self.summary.made.append(f"{len(ops)} operation{'s' if len(ops) != 1 else ''} → {len(steps) + len(setup)} "
                                  f"steps on {host or 'the --host you give'}{base}: "
                                  + ", ".join(f"{n} {k}" for k, n in kinds.items()))
+        if host and origin:
+            self.summary.made.append(f"host {host}: {origin}")
         if token is not None:
             self.summary.made.append(f"token operation {token.label} runs once per user (setup); its "
                                      f"{token.token_field} is sent as the bearer token")
@@ -678,19 +664,21 @@ def _form_value(value: Any) -> Any:
     return value
 
 
-def import_openapi(path: str | Path, options: OpenApiOptions | None = None) -> ImportResult:
-    """Import an OpenAPI 3.0/3.1 document: one step per operation, creates before reads, updates, deletes."""
+def import_openapi(source: str | Path | Document, options: OpenApiOptions | None = None) -> ImportResult:
+    """Import an OpenAPI 3.0/3.1 document (a file, or a `Document` fetched from a URL): one step per
+    operation, creates before reads, updates, deletes."""
     options = options or OpenApiOptions()
-    file = Path(path)
-    document = parse_document(file, read_text(file, WHAT), WHAT)
+    read = read_document(source, WHAT)
+    name = read.name
+    document = parse_document(name, read.text, WHAT)
     if not isinstance(document, dict):
-        raise InputFileError(f"{file}: not {WHAT}: it is not a mapping")
+        raise InputFileError(f"{name}: not {WHAT}: it is not a mapping")
     version = str(document.get("openapi") or "")
     if not version:
         if document.get("swagger"):
-            raise InputFileError(f"{file}: a Swagger {document['swagger']} document; loadspec reads OpenAPI 3.0 and "
+            raise InputFileError(f"{name}: a Swagger {document['swagger']} document; loadspec reads OpenAPI 3.0 and "
                                  "3.1: convert it first (e.g. with swagger2openapi or editor.swagger.io)")
-        raise InputFileError(f"{file}: not {WHAT}: it has no `openapi:` version")
+        raise InputFileError(f"{name}: not {WHAT}: it has no `openapi:` version")
     if not version.startswith("3."):
-        raise InputFileError(f"{file}: OpenAPI {version} is not supported; loadspec reads 3.0 and 3.1")
-    return _Importer(file, document, options).run()
+        raise InputFileError(f"{name}: OpenAPI {version} is not supported; loadspec reads 3.0 and 3.1")
+    return _Importer(read, document, options).run()
