@@ -57,6 +57,7 @@ from .evidence import (
     jmespath_of,
     looks_dynamic,
     multipart_parts,
+    places,
     set_cookies,
     verify,
 )
@@ -136,9 +137,13 @@ class Correlator:
     """
 
     def __init__(self, drafts: list[DraftRequest], responses: list[RecordedResponse],
-                 secrets: SecretRegistry, *, enabled: bool = True, constants: frozenset[str] = frozenset()):
+                 secrets: SecretRegistry, *, enabled: bool = True, constants: frozenset[str] = frozenset(),
+                 dynamic: frozenset[str] = frozenset()):
         self.drafts = drafts
         self.constants = constants  # values the replay check saw unchanged live: kept as recorded
+        self.dynamic = dynamic - constants  # values the replay check saw change live: candidates whatever their shape
+        self.dynamic_offers: dict[str, list[tuple[int, Offer]]] = {}
+        self.dynamic_bound: dict[str, tuple[str, str]] = {}  # value -> (variable, the producer's key)
         self.responses = responses
         self.secrets = secrets
         self.enabled = enabled
@@ -188,13 +193,16 @@ class Correlator:
                 found.append(_Atom(value, f"JSON {jmespath_of(path)}", _leaf_key(path)))
             for value, path in _json_leaf_paths(draft.body, short=True):
                 found.append(_Atom(value, f"JSON {jmespath_of(path)}", _leaf_key(path), loc=("json", tuple(path))))
+            if self.dynamic:
+                for value, path in _json_leaf_paths(draft.body, keep=self._dynamic_only):
+                    found.append(_Atom(value, f"JSON {jmespath_of(path)}", _leaf_key(path), loc=("json", tuple(path))))
         elif draft.body_kind == "raw" and isinstance(draft.body, str):
             parts = multipart_parts(draft.body[:TEXT_SEARCH_MAX])
             if parts:
                 for number, (name, value, _, _) in enumerate(parts):
                     if looks_dynamic(value):
                         found.append(_Atom(value, f"multipart {name}", name))
-                    elif is_short_id(value):
+                    elif is_short_id(value) or value in self.dynamic:
                         found.append(_Atom(value, f"multipart {name}", name, loc=("part", number)))
             elif (data := _json_text(draft.body)) is not None:  # JSON sent as text/plain: whole leaves
                 for value, path in _json_leaf_paths(data):
@@ -205,6 +213,10 @@ class Correlator:
                         found.append(_Atom(token, "body", "value"))
         return [atom for atom in found
                 if atom.key.lower() not in _IGNORED_KEYS and not is_supplied_secret_key(atom.key)]
+
+    def _dynamic_only(self, value: str) -> bool:
+        """A value the check proved dynamic that the shape rules would not offer (a word, not a short id)."""
+        return value in self.dynamic and not looks_dynamic(value) and not is_short_id(value)
 
     def _pair_atoms(self, pairs: list[list[Any]], kind: str) -> Iterator[_Atom]:
         """Atoms of query parameters or form fields (`kind` query | form); a value may be a list."""
@@ -222,7 +234,7 @@ class Correlator:
                         yield atom
 
     def _string_atoms(self, text: str, where: str, key: str) -> list[_Atom]:
-        if looks_dynamic(text):
+        if looks_dynamic(text) or text in self.dynamic:
             return [_Atom(text, where, key)]
         if len(text) > 8:
             return [_Atom(token, where, key) for token in _TOKEN.findall(text) if looks_dynamic(token)]
@@ -262,6 +274,10 @@ class Correlator:
                 add(value, Offer("header", name, f"header {name}", lowered.replace("-", "_")))
         for value, offer in _cookie_offers(response):
             add(value, offer)
+        if self.dynamic:
+            for value, offer in places(response):
+                if value in self.dynamic:
+                    add(value, offer, self.dynamic_offers)
         text = response.text
         if text and "<" in text and ("html" in response.mime or "<input" in text or "<meta" in text):
             for value, offer in _html_offers(text[:TEXT_SEARCH_MAX]):
@@ -394,10 +410,15 @@ class Correlator:
                 if whole and atom.where == "URL":
                     continue
                 if is_short_id(atom.value):
-                    variable = self.resolve_short(atom, index)
+                    variable = self.resolve_short(atom, index) or self.resolve_dynamic(atom, index)
                     if variable:
                         in_place.append((atom, "{{ " + variable + " }}"))
                     continue
+                if atom.value not in mapping and self._dynamic_only(atom.value):
+                    variable = self.resolve_dynamic(atom, index)
+                    if variable:
+                        in_place.append((atom, "{{ " + variable + " }}"))
+                        continue
                 if atom.value not in mapping:
                     template = self._client_value(atom, index)
                     if template:
@@ -492,6 +513,48 @@ class Correlator:
             draft.capture_notes[name] = (offer.source, index)
             self.records[(name, producer)] = Correlation(name, offer.source, producer)
             self.short_bound[(role, atom.value)] = name
+        else:
+            self.intervals[name][-1] = (self.intervals[name][-1][0], index)
+            self.latest_use[name] = max(self.latest_use.get(name, 0), index)
+        record = next((r for (n, _), r in reversed(self.records.items()) if n == name), None)
+        if record is not None and (atom.where, index) not in record.uses:
+            record.uses.append((atom.where, index))
+        return name
+
+    def resolve_dynamic(self, atom: _Atom, index: int) -> str | None:
+        """A value the replay check saw change live that the shape rules refuse (a short id, a word):
+        read from the first earlier response that produced it in a structural place (a JSON field, a
+        header, a cookie, a hidden input, a meta tag), under the request's own key unless it is a URL
+        path segment; replaced where the request sends it, never by value."""
+        value = atom.value
+        if value not in self.dynamic or not atom.loc:
+            return None
+        segment = atom.loc[0] == "seg"
+
+        def same_key(hint: str) -> bool:
+            return segment or _identifier(hint).lower() == _identifier(atom.key).lower()
+
+        name, hint = self.dynamic_bound.get(value, (None, ""))
+        if name is not None and not same_key(hint):
+            return None
+        if name is None:
+            for producer, offer in self.dynamic_offers.get(value, ()):  # in order: the first producer
+                if producer >= index or not same_key(offer.hint):
+                    continue
+                if not verify(Capture("probe", Query(offer.kind, offer.selector)), self.responses[producer], value):
+                    continue
+                base = f"{_singular(atom.path_context)}_id" if segment and atom.path_context else atom.key
+                name = self.free_name(base, producer, index)
+                self.intervals.setdefault(name, []).append((producer, index))
+                self.latest_use[name] = max(self.latest_use.get(name, 0), index)
+                draft = self.drafts[producer]
+                draft.captures.append(Capture(name, Query(offer.kind, offer.selector)))
+                draft.capture_notes[name] = (offer.source, index)
+                self.records[(name, producer)] = Correlation(name, offer.source, producer)
+                self.dynamic_bound[value] = (name, offer.hint)
+                break
+            else:
+                return None
         else:
             self.intervals[name][-1] = (self.intervals[name][-1][0], index)
             self.latest_use[name] = max(self.latest_use.get(name, 0), index)
