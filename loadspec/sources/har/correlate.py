@@ -134,6 +134,9 @@ class Correlator:
     found, never by value. A whole URL path equal to an earlier `Location` (a redirect's target, a
     created object) or to an HTML attribute reads it from there. UUIDs the browser generated become
     `{{ uuid() }}`, and numbers that are the time of the request become `{{ timestamp() }}`.
+    Values the replay check saw change live (`dynamic`) are candidates whatever their shape, read
+    from a structural place only, under the same key unless sent in a URL path segment; values it
+    saw unchanged where only a text regex read them (`constants`) are left as recorded.
     """
 
     def __init__(self, drafts: list[DraftRequest], responses: list[RecordedResponse],

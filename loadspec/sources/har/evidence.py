@@ -1,6 +1,7 @@
 """The evidence correlation rests on: what looks dynamic, and where a value can be read from a recorded
 response (JSON leaves, headers, cookies, hidden inputs and meta tags, URL attributes, text anchors),
-each extractor verified with the engine's own capture code against the recorded response.
+each extractor verified with the engine's own capture code against the recorded response; and
+`places`, every structural place of a response whatever its value's shape, for the replay check.
 
 It never decides what to correlate (`correlate.Correlator` does) and never reads files."""
 
