@@ -138,12 +138,14 @@ def changed_values(recorded: RecordedResponse, live: Observed) -> list[str]:
     if live.status is None or live.text is None:
         return []
     now = RecordedResponse(live.status, live.headers, live.text, url=live.url)
-    found = []
+    found: dict[str, None] = {}  # in order, once each
     for value, offer in places(recorded):
+        if value in found:
+            continue
         seen = read_capture(Capture("live", Query(offer.kind, offer.selector)), now)
-        if seen is not None and seen != value and value not in found:
-            found.append(value)
-    return found
+        if seen is not None and seen != value:
+            found[value] = None
+    return list(found)
 
 
 def expected_status(step: RequestStep) -> list[int]:
@@ -187,7 +189,7 @@ def judge(spec: Spec, recorded: dict[str, list[RecordedStep]], observed: dict[st
     """Compare the check iteration with the recording, scenario by scenario."""
     results: list[StepResult] = []
     variables: list[VariableResult] = []
-    changed: list[str] = []
+    changed: dict[str, None] = {}  # in order, once each
     for scenario in spec.scenarios:
         steps = [s for s in scenario.steps if isinstance(s, RequestStep)]
         matched = _match(steps, observed.get(scenario.name, []))
@@ -198,7 +200,7 @@ def judge(spec: Spec, recorded: dict[str, list[RecordedStep]], observed: dict[st
             if index >= len(history):
                 continue
             if seen is not None and results[-1].matched:
-                changed.extend(v for v in changed_values(history[index].response, seen) if v not in changed)
+                changed.update(dict.fromkeys(changed_values(history[index].response, seen)))
             for capture in step.captures:
                 entry = found.setdefault(capture.name, VariableResult(scenario.name, capture.name, [], [], [], ""))
                 entry.recorded.append(read_capture(capture, history[index].response))
