@@ -385,3 +385,37 @@ def test_run_of_a_recording_repairs_it_before_its_load(app: str, tmp_path: Path)
     assert stats(app) == {"requests": 5 + 5 + 3 * 2 * 5, "failures": {"unknown_note": 1}}
     assert "added: note_id from JSON number of POST /api/notes, used by 1 request" in result.stderr
     assert f"{3 * 2 * 5} requests, 0 failed" in result.stdout
+
+
+def test_a_changed_location_that_a_later_path_continues_is_added(tmp_path: Path) -> None:
+    from loadspec.sources.har.entries import HarOptions
+    from loadspec.sources.har.importer import import_har
+    from loadspec.sources.har.replaycheck import Observed, judge
+
+    def entry(method: str, path: str, status: int, headers: list[dict[str, str]], at: int) -> dict[str, Any]:
+        return {"startedDateTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(1_767_268_800 + at)),
+                "time": 5, "cache": {}, "timings": {"send": 0, "wait": 5, "receive": 0},
+                "request": {"method": method, "url": "http://127.0.0.1:9" + path, "httpVersion": "HTTP/1.1",
+                            "headers": [], "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+                "response": {"status": status, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": [],
+                             "headers": [{"name": "Content-Type", "value": "application/json"}, *headers],
+                             "content": {"size": 2, "mimeType": "application/json", "text": "{}"},
+                             "redirectURL": "", "headersSize": -1, "bodySize": 2}}
+
+    har = tmp_path / "located.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": [
+        entry("POST", "/api/notes", 201, [{"name": "Location", "value": "/api/notes/5"}], 0),
+        entry("GET", "/api/notes/5", 200, [], 1),
+        entry("POST", "/api/notes/5/publish", 200, [], 2)]}}))
+    first = import_har([har])
+    create, show, publish = first.spec.scenarios[0].steps
+    assert show.url == "{{ note_url }}" and publish.url == "/api/notes/5/publish"  # the importer: whole URLs only
+    seen = [Observed(create.name, "POST", "http://127.0.0.1:9/api/notes", 201, text="{}",
+                     headers=[("Content-Type", "application/json"), ("Location", "/api/notes/9")]),
+            Observed(show.name, "GET", "http://127.0.0.1:9/api/notes/9", 200, text="{}"),
+            Observed(publish.name, "POST", "http://127.0.0.1:9/api/notes/5/publish", 404, text="{}")]
+    result = judge(first.spec, first.recorded, {"located": seen}, "http://127.0.0.1:9")
+    assert result.dynamic == ("/api/notes/5",)
+    create, show, publish = import_har([har], HarOptions(dynamic=result.dynamic)).spec.scenarios[0].steps
+    assert [(c.name, c.query.kind, c.query.selector) for c in create.captures] == [("note_url", "header", "Location")]
+    assert (show.url, publish.url) == ("{{ note_url }}", "{{ note_url }}/publish")

@@ -4,11 +4,11 @@ Its one job: given the requests of one recording (already filtered and cleaned, 
 and the response each one got (`RecordedResponse`), find the values that a response produced and a
 later request sent back, put a capture on the producing step and a `{{ variable }}` in every later
 use; and make sure no credential of the recording is written verbatim (it becomes `{{ env.NAME }}`,
-the recorded value is handed back separately). Sources, in order of preference: JSON body fields,
-response headers (Location, X-*), cookies set by the response, HTML hidden inputs and meta tags,
-and the response text as a last resort. Every extractor is run through the same query code the
-engine uses, against the recorded response, and is only used if it returns exactly the recorded
-value. It never reads files, never sends a request and never imports the engine.
+the recorded value is handed back separately: `envsecrets` rewrites them). Sources, in order of
+preference: JSON body fields, response headers (Location, X-*), cookies set by the response, HTML
+hidden inputs and meta tags, and the response text as a last resort. Every extractor is run through
+the same query code the engine uses, against the recorded response, and is only used if it returns
+exactly the recorded value. It never reads files, never sends a request and never imports the engine.
 """
 
 
@@ -20,12 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from ...lang.credentials import (
-    SecretRegistry,
-    env_template,
-    is_supplied_secret_header,
-    is_supplied_secret_key,
-)
+from ...lang.credentials import SecretRegistry, is_supplied_secret_key
 from ...lang.templates import BUILTIN_VARIABLES
 from ...model import Capture, Query
 from .drafts import (
@@ -38,6 +33,7 @@ from .drafts import (
     sanitized_warning,
     token_fields,
 )
+from .envsecrets import env_secrets
 from .evidence import (
     _GENERIC_NAMES,
     _IGNORED_KEYS,
@@ -395,7 +391,7 @@ class Correlator:
         """Correlate every draft in order (when enabled), then replace credentials by env templates."""
         if not self.enabled:
             for draft in self.drafts:
-                self._secrets(draft)
+                env_secrets(draft, self.secrets)
             return self.result
         all_atoms = [self.atoms(d) for d in self.drafts]
         for index, atoms in enumerate(all_atoms):
@@ -406,7 +402,7 @@ class Correlator:
                 self.uses.setdefault(url, []).append(index)
         for index, draft in enumerate(self.drafts):
             self._current = index
-            whole = self._whole_url(draft, index)
+            whole = self._whole_url(draft, index) or self._location_prefix(draft, index)
             mapping: dict[str, str] = {}
             in_place: list[tuple[_Atom, str]] = []
             for atom in all_atoms[index]:
@@ -436,7 +432,7 @@ class Correlator:
                 replace_at(draft, atom.loc, template)
             if mapping:
                 apply_templates(draft, mapping)
-            self._secrets(draft)
+            env_secrets(draft, self.secrets)
             self.index_response(index)
         self.result.correlations = sorted(self.records.values(), key=lambda c: (c.producer, c.variable))
         return self.result
@@ -603,43 +599,42 @@ class Correlator:
                 return True
         return False
 
-    # -- secrets -----------------------------------------------------------------------------
+    def _location_prefix(self, draft: DraftRequest, index: int) -> bool:
+        """A URL path that continues an earlier `Location` the replay check saw change live (`/notes/5`
+        then `/notes/5/edit`): the Location is captured whole and the path starts with it."""
+        if not self.dynamic or draft.base or "{{" in draft.path:
+            return False
+        paths = {value if value.startswith("/") else urlsplit(value).path for value in self.dynamic
+                 if value.startswith("/") or "://" in value}
+        segments = draft.path.split("/")
+        for end in range(len(segments) - 1, 1, -1):  # the longest prefix first, never the whole path
+            prefix = "/".join(segments[:end])
+            offers = self.offers.get(prefix, ())
+            if prefix not in paths or not any(p < index and o.selector == "Location" for p, o in offers):
+                continue
+            words = [s for s in segments[:end] if s and not (s.isdigit() or looks_dynamic(unquote(s)))]
+            atom = _Atom(prefix, "URL", "location", words[-1] if words else "")
+            variable = self._extend(prefix, index) or self.resolve(atom, index, text_search=False)
+            if variable:
+                self._note_use(prefix, draft, atom)
+                draft.path = "{{ " + variable + " }}" + draft.path[len(prefix):]
+                return True
+        return False
 
-    def _secrets(self, draft: DraftRequest) -> None:
-        label = draft.label
-        secret_values: dict[str, str] = {}
-        for header in draft.headers:
-            name, value = header
-            if is_supplied_secret_header(name) and "{{" not in value and value:
-                header[1] = env_template(self.secrets.name_for(name, value, f"header {name} of {label}"))
-                secret_values[value] = header[1]
-        self._pair_secrets(draft.params, "query", label, secret_values)
-        if draft.body_kind == "form":
-            self._pair_secrets(draft.body, "form", label, secret_values)
-        elif draft.body_kind == "json":
-            draft.body = self._json_secrets(draft.body, label, secret_values, "")
-        if secret_values and draft.body_kind == "raw" and isinstance(draft.body, str):
-            for value, template in secret_values.items():
-                if len(value) >= 4:
-                    draft.body = draft.body.replace(value, template)
-
-    def _pair_secrets(self, pairs: list[list[Any]], kind: str, label: str, found: dict[str, str]) -> None:
-        """Password-like query parameters or form fields (`kind` query | form) become env templates."""
-        for pair in pairs:
-            key, value = str(pair[0]), pair[1]
-            if is_supplied_secret_key(key) and isinstance(value, str) and value and "{{" not in value:
-                found[value] = env_template(self.secrets.name_for(key, value, f"{kind} {key} of {label}"))
-                pair[1] = found[value]
-
-    def _json_secrets(self, value: Any, label: str, found: dict[str, str], key: str) -> Any:
-        if isinstance(value, dict):
-            return {k: self._json_secrets(v, label, found, str(k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._json_secrets(v, label, found, key) for v in value]
-        if isinstance(value, str) and value and key and is_supplied_secret_key(key) and "{{" not in value:
-            found[value] = env_template(self.secrets.name_for(key, value, f"JSON {key} of {label}"))
-            return found[value]
-        return value
+    def _extend(self, value: str, index: int) -> str | None:
+        """The variable already holding `value` (a Location a whole URL read), now used until `index`
+        too, when no later capture of the same name took it over in between."""
+        bound = self.bound.get(value)
+        if bound is None or bound[1] >= index:
+            return None
+        name, producer, last = bound
+        intervals = self.intervals.get(name, [])
+        if any(other > producer for other, _ in intervals):
+            return None
+        self.bound[value] = (name, producer, max(last, index))
+        self.intervals[name] = [(p, max(end, index) if p == producer else end) for p, end in intervals]
+        self.latest_use[name] = max(self.latest_use.get(name, 0), index)
+        return name
 
 
 __all__ = [

@@ -103,9 +103,11 @@ class CheckResult:
     @property
     def dynamic(self) -> tuple[str, ...]:
         """The recorded values proved dynamic (changed live) that the importer's shape rules refuse
-        (short ids, words), for it to correlate all the same; false correlations are never among them."""
-        constants = set(self.constants)  # values of a generated look are the importer's already: not needed
-        return tuple(value for value in self.changed if value not in constants and not looks_dynamic(value))
+        (short ids, words; URL paths, which a later path may continue), for it to correlate all the
+        same; false correlations are never among them."""
+        constants = set(self.constants)  # values of a generated look are the importer's already, but for a
+        return tuple(value for value in self.changed  # URL path (a Location that a later path continues)
+                     if value not in constants and (not looks_dynamic(value) or value.startswith("/")))
 
     @property
     def passed(self) -> bool:
