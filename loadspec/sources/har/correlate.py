@@ -601,7 +601,7 @@ class Correlator:
 
     def _location_prefix(self, draft: DraftRequest, index: int) -> bool:
         """A URL path that continues an earlier `Location` the replay check saw change live (`/notes/5`
-        then `/notes/5/edit`): the Location is captured whole and the path starts with it."""
+        then `/notes/5/edit`) at a short id: the Location is captured whole and the path starts with it."""
         if not self.dynamic or draft.base or "{{" in draft.path:
             return False
         paths = {value if value.startswith("/") else urlsplit(value).path for value in self.dynamic
@@ -612,6 +612,8 @@ class Correlator:
             offers = self.offers.get(prefix, ())
             if prefix not in paths or not any(p < index and o.selector == "Location" for p, o in offers):
                 continue
+            if all(looks_dynamic(unquote(s)) or not s.isdigit() for s in segments[:end]):
+                return False  # the changed part has a generated look: correlated by its value already
             words = [s for s in segments[:end] if s and not (s.isdigit() or looks_dynamic(unquote(s)))]
             atom = _Atom(prefix, "URL", "location", words[-1] if words else "")
             variable = self._extend(prefix, index) or self.resolve(atom, index, text_search=False)
