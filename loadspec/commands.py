@@ -41,6 +41,7 @@ from .writers.locustfile import bundle_spec, load_hint, render_locustfile, runti
 if TYPE_CHECKING:  # the engine (Locust) and the HAR importer are imported by the commands that use them
     from .engine.compiler import CompiledTest
     from .engine.distributed import DistributedOptions
+    from .engine.replay import ReplayCheck
     from .engine.runner import Monitor, RunOutcome
     from .sources.har.importer import HarOptions
 
@@ -222,69 +223,30 @@ def run_command(options: RunOptions) -> int:
 
 
 def _check_before_run(options: RunOptions, env: Mapping[str, str]) -> tuple[CompiledTest, LoadPlan] | None:
-    """The replay check of a HAR recording before its load: its report on stderr; when it dropped
-    false correlations, the test prepared again without them (else None: the test stands). The load
-    runs whatever the check found: its steps are judged by the run itself."""
-    from dataclasses import replace
-
+    """The replay check of a HAR recording before its load: its report on stderr; when it repaired
+    the spec (variables added or dropped), the test prepared again from the repaired import (else
+    None: the test stands). The load runs whatever the check found: its steps are judged by the run."""
     from .sources.har.importer import HarOptions
 
-    har = options.har or HarOptions()
-    check = replay_check([options.file], har, host=options.host, env=env, client=options.client)
+    check = replay_check([options.file], options.har or HarOptions(), host=options.host, env=env,
+                         client=options.client)
     sys.stderr.write(check.report + (" — the load runs anyway; those steps will fail in it too\n"
-                                     if not check.result.passed else "\n"))
+                                     if not check.passed else "\n"))
     sys.stderr.flush()
-    if not check.result.constants:
+    if not check.repaired:
         return None
-    options.har = replace(har, constants=check.result.constants)
+    options.har = check.options
     return prepare(options, env, quiet=True)
-
-
-@dataclass
-class ReplayCheck:
-    """A replay check done: the repaired import, the HAR options that repair it, the judgement and
-    its report (credentials masked)."""
-
-    recorded: Any  # the HarImport made with `options`
-    options: HarOptions
-    result: Any  # sources.har.replaycheck.CheckResult
-    report: str
 
 
 def replay_check(files: Sequence[str], options: HarOptions, *, host: str | None, env: Mapping[str, str],
                  client: str | None = None, flag: str = "--host") -> ReplayCheck:
-    """Import the recordings, replay each scenario once with one user against `host` (think times
-    left out), compare every response with the recording and import again without the false
-    correlations it found (values read by a text regex that came back unchanged)."""
-    import copy
-    from dataclasses import replace
-
-    from .engine.compiler import compile_spec
-    from .engine.debug import observe
-    from .lang.credentials import Masker
-    from .model import RequestStep
-    from .sources.gate import check_imported
-    from .sources.har.importer import import_har
-    from .sources.har.replaycheck import judge, render
-    from .writers.yaml import env_names
+    """The replay check (`engine.replay`): one iteration against `host`, judged against the
+    recordings, the import repaired, the repaired spec replayed once more when it changed."""
+    from .engine.replay import replay_check as check
 
     check_host(host, flag)
-    recorded = import_har(list(files), options)
-    spec = copy.deepcopy(recorded.spec)
-    spec.recorded_secrets = dict(recorded.secrets)
-    for scenario in spec.scenarios:
-        for step in scenario.steps:
-            if isinstance(step, RequestStep):
-                step.think_time = None  # one iteration, observed: no pauses
-    check_imported(spec, files[0])
-    secrets_env = with_recorded_secrets(spec, env)
-    test = compile_spec(spec, env=secrets_env, host=host, client=client, iterations=1)
-    result = judge(recorded.spec, recorded.recorded, observe(test), test.host)
-    masker = Masker.for_environment(secrets_env, env_names(spec), spec.recorded_secrets)
-    if result.constants:
-        options = replace(options, constants=result.constants)
-        recorded = import_har(list(files), options)
-    return ReplayCheck(recorded, options, result, render(result, masker))
+    return check(files, options, host=host, env=env, client=client)
 
 
 @dataclass
@@ -440,7 +402,7 @@ def convert_command(files: Sequence[str], options: HarOptions | None, output: st
     if checked is None:
         return status
     sys.stdout.flush()
-    passed = checked.result.passed
+    passed = checked.passed
     sys.stderr.write(checked.report + ("\n" if passed else
                                        f" (the YAML is written all the same; exit code {EXIT_REQUESTS_FAILED})\n"))
     return status if passed else EXIT_REQUESTS_FAILED
@@ -491,6 +453,6 @@ def validate_command(files: Sequence[str], *, environment: str | None, variables
     return status
 
 
-__all__ = ["CompareOptions", "ReplayCheck", "RunOptions", "compare_command", "convert_command", "debug_command",
+__all__ = ["CompareOptions", "RunOptions", "compare_command", "convert_command", "debug_command",
            "demo_command", "environment_of", "execute", "export_command", "prepare", "replay_check", "run_command",
            "validate_command", "worker_options"]

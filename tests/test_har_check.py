@@ -8,12 +8,15 @@ app saw (one iteration of the recording: 11 requests), and the repaired YAML by 
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,9 +141,11 @@ def test_a_constant_read_by_a_text_regex_is_replayed_as_recorded(app: str, tmp_p
     stats(app, reset=True)
     checked = loadspec("convert", str(har), "--check", app)
     assert checked.returncode == 0, checked.stderr
-    assert stats(app) == {"requests": 2, "failures": {}}
+    assert stats(app) == {"requests": 2 + 2, "failures": {}}  # the iteration, then the repaired spec's
     assert ("variables: 0 kept (0 changed live), 1 dropped (the same value live as recorded, read by a text regex: "
             "replayed as recorded): build") in checked.stderr
+    assert "replayed once more with the repaired spec (0 added, 1 dropped): one user, one iteration" in checked.stderr
+    assert checked.stderr.rstrip().endswith("replay check: all 2 steps answered as recorded after the repair")
     repaired = yaml.safe_load(checked.stdout)
     about, config = repaired["scenarios"][0]["steps"]
     assert "capture" not in about
@@ -210,3 +215,207 @@ def test_check_against_a_closed_port_reports_no_response(tmp_path: Path) -> None
     assert result.returncode == 1
     assert "✗ GET /login: recorded 200, got no response: connection refused" in result.stderr, result.stderr
     assert "10 steps not reached" in result.stderr and "Traceback" not in result.stderr
+
+
+def _record_notes(base_url: str, path: Path) -> Path:
+    """One user's notes session on the live harapp, recorded exchange by exchange into a HAR (as a
+    browser would: cookies sent and set, redirects not followed): log in, open the new-note form (a
+    4-letter nonce), create a note (a short counted number), publish it with the nonce."""
+    parts = urllib.parse.urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+    jar: dict[str, str] = {}
+    entries: list[dict[str, Any]] = []
+
+    def send(method: str, target: str, body: str | None = None, content_type: str | None = None) -> str:
+        headers = {"Accept": "*/*", **({"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else {}),
+                   **({"Content-Type": content_type} if content_type else {})}
+        started = time.time()
+        connection.request(method, target, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                cookie, _, attributes = value.partition(";")
+                key, _, content = cookie.partition("=")
+                jar.pop(key, None) if "Max-Age=0" in attributes else jar.__setitem__(key, content)
+        mime = response.getheader("Content-Type", "")
+        request: dict[str, Any] = {
+            "method": method, "url": base_url + target, "httpVersion": "HTTP/1.1", "queryString": [], "cookies": [],
+            "headers": [{"name": k, "value": v} for k, v in headers.items()], "headersSize": -1,
+            "bodySize": len(body or "")}
+        if body is not None:
+            request["postData"] = {"mimeType": content_type, "text": body}
+        entries.append({
+            "startedDateTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(started)), "time": 1, "cache": {},
+            "timings": {"send": 0, "wait": 1, "receive": 0}, "request": request,
+            "response": {"status": response.status, "statusText": response.reason, "httpVersion": "HTTP/1.1",
+                         "headers": [{"name": k, "value": v} for k, v in response.getheaders()], "cookies": [],
+                         "content": {"size": len(text), "mimeType": mime, "text": text},
+                         "redirectURL": response.getheader("Location", ""), "headersSize": -1, "bodySize": len(text)}})
+        assert response.status < 400, (method, target, response.status, text)
+        return text
+
+    login = send("GET", "/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login)
+    assert csrf is not None
+    send("POST", "/login", urllib.parse.urlencode({"csrf_token": csrf.group(1), "username": "alice",
+                                                   "password": "demo"}), "application/x-www-form-urlencoded")
+    nonce = re.search(r'name="nonce" value="([a-z]{4})"', send("GET", "/notes/new"))
+    assert nonce is not None
+    number = json.loads(send("POST", "/api/notes", json.dumps({"text": "hello"}), "application/json"))["number"]
+    send("POST", f"/notes/{number}/publish", urllib.parse.urlencode({"nonce": nonce.group(1)}),
+         "application/x-www-form-urlencoded")
+    connection.close()
+    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"},
+                                        "entries": entries}}))
+    return path
+
+
+def test_check_adds_the_short_values_the_importer_missed(app: str, tmp_path: Path) -> None:
+    har = _record_notes(app, tmp_path / "notes.har")
+    password = {"LOADSPEC_PASSWORD": "demo"}
+    plain = tmp_path / "plain.yaml"
+    assert loadspec("convert", str(har), "-o", str(plain)).returncode == 0
+    publish = yaml.safe_load(plain.read_text())["scenarios"][0]["steps"][4]
+    assert re.fullmatch(r"/notes/\d{1,3}/publish", publish["post"])
+    assert re.fullmatch("[a-z]{4}", publish["form"]["nonce"])
+    stats(app, reset=True)  # without the check, every user publishes the recorded note with the recorded nonce
+    run = loadspec("run", str(plain), "--host", app, "-u", "3", "-r", "3", "--iterations", "2", "-q", env=password)
+    assert run.returncode != 0
+    assert stats(app) == {"requests": 3 * 2 * 5, "failures": {"unknown_note": 3 * 2}}
+
+    out = tmp_path / "notes.yaml"
+    stats(app, reset=True)
+    checked = loadspec("convert", str(har), "--check", app, "-o", str(out), env=password)
+    assert checked.returncode == 0, checked.stderr
+    # the first iteration learns that both values changed (its publish is refused once); the second one passes
+    assert stats(app) == {"requests": 5 + 5, "failures": {"unknown_note": 1}}
+    report = checked.stderr[checked.stderr.index("replay check against"):]
+    assert "  ✗ POST /notes/{id}/publish: recorded 200, got 404\n" in report
+    assert "  variables: 1 kept (1 changed live), 0 dropped\n" in report
+    assert "  added: nonce from HTML hidden input nonce of GET /notes/new, used by 1 request\n" in report
+    assert "  added: note_id from JSON number of POST /api/notes, used by 1 request\n" in report
+    assert "replayed once more with the repaired spec (2 added, 0 dropped): one user, one iteration\n" in report
+    assert report.rstrip().endswith("replay check: all 5 steps answered as recorded after the repair")
+    steps = yaml.safe_load(out.read_text())["scenarios"][0]["steps"]
+    assert steps[2]["capture"]["nonce"] == {"regex": steps[2]["capture"]["nonce"]["regex"]}
+    assert steps[3]["capture"] == {"note_id": {"json": "number"}}
+    assert (steps[4]["name"], steps[4]["post"], steps[4]["form"]) == (
+        "POST /notes/{note_id}/publish", "/notes/{{ note_id }}/publish", {"nonce": "{{ nonce }}"})
+    stats(app, reset=True)
+    run = loadspec("run", str(out), "--host", app, "-u", "3", "-r", "3", "--iterations", "2", "-q", env=password)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert stats(app) == {"requests": 3 * 2 * 5, "failures": {}}
+
+
+def _json_recording(folder: Path, first: dict[str, Any], form: str) -> Path:
+    """GET /api/start answering `first`, then POST /api/things/7/mark sending the urlencoded `form`."""
+    def entry(method: str, url: str, body: str | None, answer: str, at: int) -> dict[str, Any]:
+        request: dict[str, Any] = {"method": method, "url": url, "httpVersion": "HTTP/1.1", "headers": [],
+                                   "queryString": [], "cookies": [], "headersSize": -1, "bodySize": len(body or "")}
+        if body is not None:
+            request["postData"] = {"mimeType": "application/x-www-form-urlencoded", "text": body}
+        return {"startedDateTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(1_767_268_800 + at)),
+                "time": 5, "cache": {}, "timings": {"send": 0, "wait": 5, "receive": 0}, "request": request,
+                "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                             "headers": [{"name": "Content-Type", "value": "application/json"}], "cookies": [],
+                             "content": {"size": len(answer), "mimeType": "application/json", "text": answer},
+                             "redirectURL": "", "headersSize": -1, "bodySize": len(answer)}}
+
+    path = folder / "things.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": [
+        entry("GET", "http://127.0.0.1:9/api/start", None, json.dumps(first), 0),
+        entry("POST", "http://127.0.0.1:9/api/things/7/mark", form, "{}", 1)]}}))
+    return path
+
+
+def test_values_that_changed_live_are_added_by_their_place_and_key(tmp_path: Path) -> None:
+    from loadspec.sources.har.entries import HarOptions
+    from loadspec.sources.har.importer import import_har
+    from loadspec.sources.har.replaycheck import Observed, added_variables, judge
+
+    recorded = {"number": 7, "count": 3, "label": "blue", "kind": "plain", "gone": "soon"}
+    har = _json_recording(tmp_path, recorded, "qty=3&label=blue&kind=plain&gone=soon")
+    first = import_har([har])
+    start, mark = first.spec.scenarios[0].steps
+    assert mark.url == "/api/things/7/mark" and not start.captures  # shapes the importer never correlates
+
+    live = {"number": 12, "count": 4, "label": "teal", "kind": "plain"}  # `gone` missing live: proves nothing
+    seen = [Observed(start.name, "GET", "http://127.0.0.1:9/api/start", 200, text=json.dumps(live),
+                     headers=[("Content-Type", "application/json")]),
+            Observed(mark.name, "POST", "http://127.0.0.1:9/api/things/7/mark", 200, text="{}")]
+    result = judge(first.spec, first.recorded, {"things": seen}, "http://127.0.0.1:9")
+    assert result.changed == ("7", "3", "blue") and result.dynamic == ("7", "3", "blue")
+    assert result.passed and result.constants == ()
+
+    repaired = import_har([har], HarOptions(dynamic=result.dynamic))
+    start, mark = repaired.spec.scenarios[0].steps
+    assert [(c.name, c.query.kind, c.query.selector) for c in start.captures] == [
+        ("thing_id", "json", "number"), ("label", "json", "label")]
+    assert mark.url == "/api/things/{{ thing_id }}/mark" and mark.name == "POST /api/things/{thing_id}/mark"
+    # `count` changed too, but the request sends 3 as `qty`: another key, so not that value
+    assert mark.body is not None and mark.body.value == {"qty": "3", "label": "{{ label }}", "kind": "plain",
+                                                         "gone": "soon"}
+    assert [(a.name, a.source, a.uses) for a in added_variables(first, repaired)] == [
+        ("label", "JSON label of GET /api/start", 1), ("thing_id", "JSON number of GET /api/start", 1)]
+
+
+def test_generated_looking_values_are_left_to_the_importer(tmp_path: Path) -> None:
+    from loadspec.sources.har.importer import import_har
+    from loadspec.sources.har.replaycheck import Observed, judge
+
+    har = _json_recording(tmp_path, {"ref": "a8f3c2d9e1"}, "ref=a8f3c2d9e1")
+    first = import_har([har])
+    start, mark = first.spec.scenarios[0].steps
+    assert [c.name for c in start.captures] == ["ref"]  # correlated by the importer already
+    seen = [Observed(start.name, "GET", "http://127.0.0.1:9/api/start", 200, text='{"ref": "ffff00001111"}'),
+            Observed(mark.name, "POST", "http://127.0.0.1:9/api/things/7/mark", 404, text="{}")]
+    result = judge(first.spec, first.recorded, {"things": seen}, "http://127.0.0.1:9")
+    assert result.changed == ("a8f3c2d9e1",) and result.dynamic == ()  # not handed back: the importer has it
+    assert [step.name for step in result.differing] == [mark.name]
+
+
+def test_run_of_a_recording_repairs_it_before_its_load(app: str, tmp_path: Path) -> None:
+    har = _record_notes(app, tmp_path / "notes.har")
+    stats(app, reset=True)
+    result = loadspec("run", str(har), "--host", app, "-u", "3", "-r", "3", "--iterations", "2", "-q",
+                      env={"LOADSPEC_PASSWORD": "demo"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    # the check's two iterations (the first one's publish refused), then a load without a rejection
+    assert stats(app) == {"requests": 5 + 5 + 3 * 2 * 5, "failures": {"unknown_note": 1}}
+    assert "added: note_id from JSON number of POST /api/notes, used by 1 request" in result.stderr
+    assert f"{3 * 2 * 5} requests, 0 failed" in result.stdout
+
+
+def test_a_changed_location_that_a_later_path_continues_is_added(tmp_path: Path) -> None:
+    from loadspec.sources.har.entries import HarOptions
+    from loadspec.sources.har.importer import import_har
+    from loadspec.sources.har.replaycheck import Observed, judge
+
+    def entry(method: str, path: str, status: int, headers: list[dict[str, str]], at: int) -> dict[str, Any]:
+        return {"startedDateTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(1_767_268_800 + at)),
+                "time": 5, "cache": {}, "timings": {"send": 0, "wait": 5, "receive": 0},
+                "request": {"method": method, "url": "http://127.0.0.1:9" + path, "httpVersion": "HTTP/1.1",
+                            "headers": [], "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+                "response": {"status": status, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": [],
+                             "headers": [{"name": "Content-Type", "value": "application/json"}, *headers],
+                             "content": {"size": 2, "mimeType": "application/json", "text": "{}"},
+                             "redirectURL": "", "headersSize": -1, "bodySize": 2}}
+
+    har = tmp_path / "located.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": [
+        entry("POST", "/api/notes", 201, [{"name": "Location", "value": "/api/notes/5"}], 0),
+        entry("GET", "/api/notes/5", 200, [], 1),
+        entry("POST", "/api/notes/5/publish", 200, [], 2)]}}))
+    first = import_har([har])
+    create, show, publish = first.spec.scenarios[0].steps
+    assert show.url == "{{ note_url }}" and publish.url == "/api/notes/5/publish"  # the importer: whole URLs only
+    seen = [Observed(create.name, "POST", "http://127.0.0.1:9/api/notes", 201, text="{}",
+                     headers=[("Content-Type", "application/json"), ("Location", "/api/notes/9")]),
+            Observed(show.name, "GET", "http://127.0.0.1:9/api/notes/9", 200, text="{}"),
+            Observed(publish.name, "POST", "http://127.0.0.1:9/api/notes/5/publish", 404, text="{}")]
+    result = judge(first.spec, first.recorded, {"located": seen}, "http://127.0.0.1:9")
+    assert result.dynamic == ("/api/notes/5",)
+    create, show, publish = import_har([har], HarOptions(dynamic=result.dynamic)).spec.scenarios[0].steps
+    assert [(c.name, c.query.kind, c.query.selector) for c in create.captures] == [("note_url", "header", "Location")]
+    assert (show.url, publish.url) == ("{{ note_url }}", "{{ note_url }}/publish")

@@ -133,7 +133,8 @@ def observe(test: CompiledTest) -> dict[str, list[Observed]]:
                 return
             seen.append(Observed(data["step"], data["method"], _url(data), data["status"], failure=data["failure"],
                                  body=data["request_body"], variables=dict(data["variables"]),
-                                 response=data["body"]))
+                                 response=data["body"], headers=data["response_headers"],
+                                 text=data["response_text"]))
 
         env = Environment(user_classes=[user_class], host=test.host, catch_exceptions=False)
         env.events.request.add_listener(on_request)

@@ -22,7 +22,7 @@ from locust.contrib.fasthttp import FastHttpSession
 from locust.exception import StopTest, StopUser
 from locust.user.users import LOCUST_STATE_STOPPING, LOCUST_STATE_WAITING
 
-from ..lang.checks import ResponseView
+from ..lang.checks import ResponseView, response_cookies
 from ..lang.templates import CompiledValue, RenderError
 from ..results.runlog import GROUP_METHOD, FailureExample, RunLog
 from .pools import PoolExhausted
@@ -196,6 +196,7 @@ class CompiledRequest:
             "checks": [(label, check(view, variables))
                        for label, check in zip(self.check_labels, self.checks, strict=True)],
             "body": view.text[:4000],
+            "response_headers": _header_pairs(view), "response_text": view.text,
         })
 
     def evaluate(self, view: ResponseView, variables: dict[str, Any], log: RunLog) -> str | None:
@@ -302,7 +303,16 @@ class WireRequest(CompiledRequest):
             "checks": [(label, check(view, variables))
                        for label, check in zip(self.check_labels, self.checks, strict=True)],
             "body": view.text[:4000],
+            "response_headers": _header_pairs(view), "response_text": view.text,
         })
+
+
+def _header_pairs(view: ResponseView) -> list[tuple[str, str]]:
+    """A traced response's headers as (name, value) pairs, each cookie it set as one `Set-Cookie`
+    (the replay check reads them as it reads a recorded response)."""
+    headers = view.response.headers
+    pairs = [(str(k), str(v)) for k, v in headers.items() if str(k).lower() != "set-cookie"] if headers else []
+    return pairs + [("Set-Cookie", f"{k}={v}") for k, v in response_cookies(view.response).items()]
 
 
 def query_params(values: dict[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,19 @@ Routes (every rejection is counted in ``GET /__stats`` under a reason):
 ``POST /api/orders/<id>/submit``            Bearer; -> ``status: submitted`` and a
                                             ``confirmation`` code; later PUT/submit ->
                                             409 ``order_locked``.
+``GET /notes/new``                          needs ``session``; HTML form with a hidden
+                                            ``nonce`` (4 lower-case letters, one per
+                                            session, replaced by every load).
+``POST /api/notes``                         needs ``session``; ``{"text"}`` -> 201
+                                            ``{"number": n, ...}`` (``n`` counts up from
+                                            1: a short id).
+``POST /notes/<n>/publish``                 needs ``session``, the note must be its own
+                                            (else 404 ``unknown_note``) and form
+                                            ``nonce`` the session's current one (else
+                                            403 ``bad_nonce``; used once).  These two
+                                            short values are what the importer cannot
+                                            correlate by their shape: the replay check
+                                            adds them.
 ``OPTIONS /api/*``                          CORS preflight answer (204), never counted
                                             as a failure.
 ``GET /favicon.ico``, ``GET /static/*``     real tiny files from ``tests/harapp/static``.
@@ -72,6 +85,7 @@ TOKEN_TTL = 300  # seconds; also returned as "expires_in"
 PRESESSION_TTL = 3600  # unused login pages are forgotten after this
 SESSION_COOKIE = "session"
 PRESESSION_COOKIE = "presession"
+NOTE_PATH = re.compile(r"^/notes/(?P<number>\d+)/publish$")
 ORDER_PATH = re.compile(r"^/api/orders/(?P<id>[^/]+)(?P<submit>/submit)?$")
 STATIC_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -102,6 +116,8 @@ class State:
         self.sessions: dict[str, str] = {}  # session id -> username
         self.tokens: dict[str, tuple[str, float]] = {}  # token -> (session id, expires at)
         self.orders: dict[str, dict[str, Any]] = {}  # order id -> order (+ "_token" owner)
+        self.nonces: dict[str, str] = {}  # session id -> the nonce its last /notes/new page holds
+        self.notes: dict[int, dict[str, Any]] = {}  # note number -> note (+ "_session" owner)
         self.requests = 0
         self.failures: Counter[str] = Counter()
         self._last_sweep = time.monotonic()
@@ -232,6 +248,35 @@ class State:
         if order["status"] != "draft":
             raise Reject(409, "order_locked", f"order {order_id!r} is already submitted")
         return order
+
+
+    # -- notes: short values (a 4-letter nonce, a counted number) -------------------------
+    def new_nonce(self, session: str | None) -> str:
+        self.user_for(session)
+        nonce = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(4))
+        with self.lock:
+            self.nonces[session or ""] = nonce
+        return nonce
+
+    def create_note(self, session: str | None, text: str) -> dict[str, Any]:
+        self.user_for(session)
+        with self.lock:
+            number = len(self.notes) + 1
+            note = {"number": number, "text": text, "published": False, "_session": session}
+            self.notes[number] = note
+            return public(note)
+
+    def publish_note(self, session: str | None, number: int, nonce: str) -> dict[str, Any]:
+        self.user_for(session)
+        with self.lock:
+            note = self.notes.get(number)
+            if note is None or note["_session"] != session:
+                raise Reject(404, "unknown_note", f"no note {number} of this session")
+            if not nonce or self.nonces.get(session or "") != nonce:
+                raise Reject(403, "bad_nonce", "missing, wrong or used nonce")
+            del self.nonces[session or ""]
+            note["published"] = True
+            return public(note)
 
 
 def public(order: dict[str, Any]) -> dict[str, Any]:
@@ -451,6 +496,22 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/about" and method in ("GET", "HEAD"):
             return self.send(200, page("About HarApp", f"<h1>About</h1>\n<p>Build <code>{BUILD}</code></p>"),
                              "text/html; charset=utf-8")
+        if path == "/notes/new" and method in ("GET", "HEAD"):
+            nonce = st.new_nonce(self.cookies().get(SESSION_COOKIE))
+            body = ('<h1>New note</h1>\n<form method="post">\n'
+                    f'<input type="hidden" name="nonce" value="{nonce}">\n</form>')
+            return self.send(200, page("New note", body), "text/html; charset=utf-8", [("Cache-Control", "no-store")])
+        if path == "/api/notes" and method == "POST":
+            text = self.json_body().get("text")
+            if not isinstance(text, str):
+                raise Reject(400, "bad_request", "need text (string)")
+            return self.send_json(201, st.create_note(self.cookies().get(SESSION_COOKIE), text))
+        match = NOTE_PATH.match(path)
+        if match and method == "POST":
+            form = parse_qs(self.raw_body.decode("utf-8", "replace"), keep_blank_values=True)
+            note = st.publish_note(self.cookies().get(SESSION_COOKIE), int(match["number"]),
+                                   form.get("nonce", [""])[-1])
+            return self.send_json(200, note)
         if path == "/api/config" and method in ("GET", "HEAD"):
             return self.send_json(200, CONFIG)
         if path == "/api/token" and method == "POST":

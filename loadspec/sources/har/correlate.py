@@ -4,11 +4,11 @@ Its one job: given the requests of one recording (already filtered and cleaned, 
 and the response each one got (`RecordedResponse`), find the values that a response produced and a
 later request sent back, put a capture on the producing step and a `{{ variable }}` in every later
 use; and make sure no credential of the recording is written verbatim (it becomes `{{ env.NAME }}`,
-the recorded value is handed back separately). Sources, in order of preference: JSON body fields,
-response headers (Location, X-*), cookies set by the response, HTML hidden inputs and meta tags,
-and the response text as a last resort. Every extractor is run through the same query code the
-engine uses, against the recorded response, and is only used if it returns exactly the recorded
-value. It never reads files, never sends a request and never imports the engine.
+the recorded value is handed back separately: `envsecrets` rewrites them). Sources, in order of
+preference: JSON body fields, response headers (Location, X-*), cookies set by the response, HTML
+hidden inputs and meta tags, and the response text as a last resort. Every extractor is run through
+the same query code the engine uses, against the recorded response, and is only used if it returns
+exactly the recorded value. It never reads files, never sends a request and never imports the engine.
 """
 
 
@@ -20,12 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from ...lang.credentials import (
-    SecretRegistry,
-    env_template,
-    is_supplied_secret_header,
-    is_supplied_secret_key,
-)
+from ...lang.credentials import SecretRegistry, is_supplied_secret_key
 from ...lang.templates import BUILTIN_VARIABLES
 from ...model import Capture, Query
 from .drafts import (
@@ -38,6 +33,7 @@ from .drafts import (
     sanitized_warning,
     token_fields,
 )
+from .envsecrets import env_secrets
 from .evidence import (
     _GENERIC_NAMES,
     _IGNORED_KEYS,
@@ -57,6 +53,7 @@ from .evidence import (
     jmespath_of,
     looks_dynamic,
     multipart_parts,
+    places,
     set_cookies,
     verify,
 )
@@ -133,12 +130,19 @@ class Correlator:
     found, never by value. A whole URL path equal to an earlier `Location` (a redirect's target, a
     created object) or to an HTML attribute reads it from there. UUIDs the browser generated become
     `{{ uuid() }}`, and numbers that are the time of the request become `{{ timestamp() }}`.
+    Values the replay check saw change live (`dynamic`) are candidates whatever their shape, read
+    from a structural place only, under the same key unless sent in a URL path segment; values it
+    saw unchanged where only a text regex read them (`constants`) are left as recorded.
     """
 
     def __init__(self, drafts: list[DraftRequest], responses: list[RecordedResponse],
-                 secrets: SecretRegistry, *, enabled: bool = True, constants: frozenset[str] = frozenset()):
+                 secrets: SecretRegistry, *, enabled: bool = True, constants: frozenset[str] = frozenset(),
+                 dynamic: frozenset[str] = frozenset()):
         self.drafts = drafts
         self.constants = constants  # values the replay check saw unchanged live: kept as recorded
+        self.dynamic = dynamic - constants  # values the replay check saw change live: candidates whatever their shape
+        self.dynamic_offers: dict[str, list[tuple[int, Offer]]] = {}
+        self.dynamic_bound: dict[str, tuple[str, str]] = {}  # value -> (variable, the producer's key)
         self.responses = responses
         self.secrets = secrets
         self.enabled = enabled
@@ -188,13 +192,16 @@ class Correlator:
                 found.append(_Atom(value, f"JSON {jmespath_of(path)}", _leaf_key(path)))
             for value, path in _json_leaf_paths(draft.body, short=True):
                 found.append(_Atom(value, f"JSON {jmespath_of(path)}", _leaf_key(path), loc=("json", tuple(path))))
+            if self.dynamic:
+                for value, path in _json_leaf_paths(draft.body, keep=self._dynamic_only):
+                    found.append(_Atom(value, f"JSON {jmespath_of(path)}", _leaf_key(path), loc=("json", tuple(path))))
         elif draft.body_kind == "raw" and isinstance(draft.body, str):
             parts = multipart_parts(draft.body[:TEXT_SEARCH_MAX])
             if parts:
                 for number, (name, value, _, _) in enumerate(parts):
                     if looks_dynamic(value):
                         found.append(_Atom(value, f"multipart {name}", name))
-                    elif is_short_id(value):
+                    elif is_short_id(value) or value in self.dynamic:
                         found.append(_Atom(value, f"multipart {name}", name, loc=("part", number)))
             elif (data := _json_text(draft.body)) is not None:  # JSON sent as text/plain: whole leaves
                 for value, path in _json_leaf_paths(data):
@@ -205,6 +212,10 @@ class Correlator:
                         found.append(_Atom(token, "body", "value"))
         return [atom for atom in found
                 if atom.key.lower() not in _IGNORED_KEYS and not is_supplied_secret_key(atom.key)]
+
+    def _dynamic_only(self, value: str) -> bool:
+        """A value the check proved dynamic that the shape rules would not offer (a word, not a short id)."""
+        return value in self.dynamic and not looks_dynamic(value) and not is_short_id(value)
 
     def _pair_atoms(self, pairs: list[list[Any]], kind: str) -> Iterator[_Atom]:
         """Atoms of query parameters or form fields (`kind` query | form); a value may be a list."""
@@ -222,7 +233,7 @@ class Correlator:
                         yield atom
 
     def _string_atoms(self, text: str, where: str, key: str) -> list[_Atom]:
-        if looks_dynamic(text):
+        if looks_dynamic(text) or text in self.dynamic:
             return [_Atom(text, where, key)]
         if len(text) > 8:
             return [_Atom(token, where, key) for token in _TOKEN.findall(text) if looks_dynamic(token)]
@@ -262,6 +273,10 @@ class Correlator:
                 add(value, Offer("header", name, f"header {name}", lowered.replace("-", "_")))
         for value, offer in _cookie_offers(response):
             add(value, offer)
+        if self.dynamic:
+            for value, offer in places(response):
+                if value in self.dynamic:
+                    add(value, offer, self.dynamic_offers)
         text = response.text
         if text and "<" in text and ("html" in response.mime or "<input" in text or "<meta" in text):
             for value, offer in _html_offers(text[:TEXT_SEARCH_MAX]):
@@ -376,7 +391,7 @@ class Correlator:
         """Correlate every draft in order (when enabled), then replace credentials by env templates."""
         if not self.enabled:
             for draft in self.drafts:
-                self._secrets(draft)
+                env_secrets(draft, self.secrets)
             return self.result
         all_atoms = [self.atoms(d) for d in self.drafts]
         for index, atoms in enumerate(all_atoms):
@@ -387,17 +402,22 @@ class Correlator:
                 self.uses.setdefault(url, []).append(index)
         for index, draft in enumerate(self.drafts):
             self._current = index
-            whole = self._whole_url(draft, index)
+            whole = self._whole_url(draft, index) or self._location_prefix(draft, index)
             mapping: dict[str, str] = {}
             in_place: list[tuple[_Atom, str]] = []
             for atom in all_atoms[index]:
                 if whole and atom.where == "URL":
                     continue
                 if is_short_id(atom.value):
-                    variable = self.resolve_short(atom, index)
+                    variable = self.resolve_short(atom, index) or self.resolve_dynamic(atom, index)
                     if variable:
                         in_place.append((atom, "{{ " + variable + " }}"))
                     continue
+                if atom.value not in mapping and self._dynamic_only(atom.value):
+                    variable = self.resolve_dynamic(atom, index)
+                    if variable:
+                        in_place.append((atom, "{{ " + variable + " }}"))
+                        continue
                 if atom.value not in mapping:
                     template = self._client_value(atom, index)
                     if template:
@@ -412,7 +432,7 @@ class Correlator:
                 replace_at(draft, atom.loc, template)
             if mapping:
                 apply_templates(draft, mapping)
-            self._secrets(draft)
+            env_secrets(draft, self.secrets)
             self.index_response(index)
         self.result.correlations = sorted(self.records.values(), key=lambda c: (c.producer, c.variable))
         return self.result
@@ -500,6 +520,48 @@ class Correlator:
             record.uses.append((atom.where, index))
         return name
 
+    def resolve_dynamic(self, atom: _Atom, index: int) -> str | None:
+        """A value the replay check saw change live that the shape rules refuse (a short id, a word):
+        read from the first earlier response that produced it in a structural place (a JSON field, a
+        header, a cookie, a hidden input, a meta tag), under the request's own key unless it is a URL
+        path segment; replaced where the request sends it, never by value."""
+        value = atom.value
+        if value not in self.dynamic or not atom.loc:
+            return None
+        segment = atom.loc[0] == "seg"
+
+        def same_key(hint: str) -> bool:
+            return segment or _identifier(hint).lower() == _identifier(atom.key).lower()
+
+        name, hint = self.dynamic_bound.get(value, (None, ""))
+        if name is not None and not same_key(hint):
+            return None
+        if name is None:
+            for producer, offer in self.dynamic_offers.get(value, ()):  # in order: the first producer
+                if producer >= index or not same_key(offer.hint):
+                    continue
+                if not verify(Capture("probe", Query(offer.kind, offer.selector)), self.responses[producer], value):
+                    continue
+                base = f"{_singular(atom.path_context)}_id" if segment and atom.path_context else atom.key
+                name = self.free_name(base, producer, index)
+                self.intervals.setdefault(name, []).append((producer, index))
+                self.latest_use[name] = max(self.latest_use.get(name, 0), index)
+                draft = self.drafts[producer]
+                draft.captures.append(Capture(name, Query(offer.kind, offer.selector)))
+                draft.capture_notes[name] = (offer.source, index)
+                self.records[(name, producer)] = Correlation(name, offer.source, producer)
+                self.dynamic_bound[value] = (name, offer.hint)
+                break
+            else:
+                return None
+        else:
+            self.intervals[name][-1] = (self.intervals[name][-1][0], index)
+            self.latest_use[name] = max(self.latest_use.get(name, 0), index)
+        record = next((r for (n, _), r in reversed(self.records.items()) if n == name), None)
+        if record is not None and (atom.where, index) not in record.uses:
+            record.uses.append((atom.where, index))
+        return name
+
     @staticmethod
     def _whole_url_values(draft: DraftRequest) -> list[str]:
         """The path with its query, then the path alone, when the path has a generated or numeric segment."""
@@ -537,43 +599,44 @@ class Correlator:
                 return True
         return False
 
-    # -- secrets -----------------------------------------------------------------------------
+    def _location_prefix(self, draft: DraftRequest, index: int) -> bool:
+        """A URL path that continues an earlier `Location` the replay check saw change live (`/notes/5`
+        then `/notes/5/edit`) at a short id: the Location is captured whole and the path starts with it."""
+        if not self.dynamic or draft.base or "{{" in draft.path:
+            return False
+        paths = {value if value.startswith("/") else urlsplit(value).path for value in self.dynamic
+                 if value.startswith("/") or "://" in value}
+        segments = draft.path.split("/")
+        for end in range(len(segments) - 1, 1, -1):  # the longest prefix first, never the whole path
+            prefix = "/".join(segments[:end])
+            offers = self.offers.get(prefix, ())
+            if prefix not in paths or not any(p < index and o.selector == "Location" for p, o in offers):
+                continue
+            if all(looks_dynamic(unquote(s)) or not s.isdigit() for s in segments[:end]):
+                return False  # the changed part has a generated look: correlated by its value already
+            words = [s for s in segments[:end] if s and not (s.isdigit() or looks_dynamic(unquote(s)))]
+            atom = _Atom(prefix, "URL", "location", words[-1] if words else "")
+            variable = self._extend(prefix, index) or self.resolve(atom, index, text_search=False)
+            if variable:
+                self._note_use(prefix, draft, atom)
+                draft.path = "{{ " + variable + " }}" + draft.path[len(prefix):]
+                return True
+        return False
 
-    def _secrets(self, draft: DraftRequest) -> None:
-        label = draft.label
-        secret_values: dict[str, str] = {}
-        for header in draft.headers:
-            name, value = header
-            if is_supplied_secret_header(name) and "{{" not in value and value:
-                header[1] = env_template(self.secrets.name_for(name, value, f"header {name} of {label}"))
-                secret_values[value] = header[1]
-        self._pair_secrets(draft.params, "query", label, secret_values)
-        if draft.body_kind == "form":
-            self._pair_secrets(draft.body, "form", label, secret_values)
-        elif draft.body_kind == "json":
-            draft.body = self._json_secrets(draft.body, label, secret_values, "")
-        if secret_values and draft.body_kind == "raw" and isinstance(draft.body, str):
-            for value, template in secret_values.items():
-                if len(value) >= 4:
-                    draft.body = draft.body.replace(value, template)
-
-    def _pair_secrets(self, pairs: list[list[Any]], kind: str, label: str, found: dict[str, str]) -> None:
-        """Password-like query parameters or form fields (`kind` query | form) become env templates."""
-        for pair in pairs:
-            key, value = str(pair[0]), pair[1]
-            if is_supplied_secret_key(key) and isinstance(value, str) and value and "{{" not in value:
-                found[value] = env_template(self.secrets.name_for(key, value, f"{kind} {key} of {label}"))
-                pair[1] = found[value]
-
-    def _json_secrets(self, value: Any, label: str, found: dict[str, str], key: str) -> Any:
-        if isinstance(value, dict):
-            return {k: self._json_secrets(v, label, found, str(k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._json_secrets(v, label, found, key) for v in value]
-        if isinstance(value, str) and value and key and is_supplied_secret_key(key) and "{{" not in value:
-            found[value] = env_template(self.secrets.name_for(key, value, f"JSON {key} of {label}"))
-            return found[value]
-        return value
+    def _extend(self, value: str, index: int) -> str | None:
+        """The variable already holding `value` (a Location a whole URL read), now used until `index`
+        too, when no later capture of the same name took it over in between."""
+        bound = self.bound.get(value)
+        if bound is None or bound[1] >= index:
+            return None
+        name, producer, last = bound
+        intervals = self.intervals.get(name, [])
+        if any(other > producer for other, _ in intervals):
+            return None
+        self.bound[value] = (name, producer, max(last, index))
+        self.intervals[name] = [(p, max(end, index) if p == producer else end) for p, end in intervals]
+        self.latest_use[name] = max(self.latest_use.get(name, 0), index)
+        return name
 
 
 __all__ = [

@@ -52,6 +52,7 @@ class HarOptions:
     max_think_time: float = 10.0  # seconds; longer gaps are capped (0 = no think time at all)
     max_bytes: int = DEFAULT_MAX_BYTES
     constants: tuple[str, ...] = ()  # recorded values the replay check saw unchanged live: not correlated
+    dynamic: tuple[str, ...] = ()  # recorded values the replay check saw change live: correlated whatever their shape
 
 
 @dataclass

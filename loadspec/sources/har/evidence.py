@@ -1,6 +1,7 @@
 """The evidence correlation rests on: what looks dynamic, and where a value can be read from a recorded
 response (JSON leaves, headers, cookies, hidden inputs and meta tags, URL attributes, text anchors),
-each extractor verified with the engine's own capture code against the recorded response.
+each extractor verified with the engine's own capture code against the recorded response; and
+`places`, every structural place of a response whatever its value's shape, for the replay check.
 
 It never decides what to correlate (`correlate.Correlator` does) and never reads files."""
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -155,31 +156,33 @@ def _json_word_leaves(data: Any) -> list[tuple[str, list[str | int]]]:
     return leaves
 
 
-def _json_leaf_paths(data: Any, *, short: bool = False) -> list[tuple[str, list[str | int]]]:
+def _json_leaf_paths(data: Any, *, short: bool = False,
+                     keep: Callable[[str], bool] | None = None) -> list[tuple[str, list[str | int]]]:
     leaves: list[tuple[str, list[str | int]]] = []
-    _walk_json(data, [], leaves, [JSON_LEAVES_MAX], short)
+    _walk_json(data, [], leaves, [JSON_LEAVES_MAX], short, keep)
     return leaves
 
 
 def _walk_json(value: Any, path: list[str | int], out: list[tuple[str, list[str | int]]], budget: list[int],
-               short: bool = False) -> None:
+               short: bool = False, keep: Callable[[str], bool] | None = None) -> None:
     if budget[0] <= 0:
         return
     if isinstance(value, dict):
         for key, item in value.items():
             path.append(str(key))
-            _walk_json(item, path, out, budget, short)
+            _walk_json(item, path, out, budget, short, keep)
             path.pop()
     elif isinstance(value, list):
         for index, item in enumerate(value):
             path.append(index)
-            _walk_json(item, path, out, budget, short)
+            _walk_json(item, path, out, budget, short, keep)
             path.pop()
     elif isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
         budget[0] -= 1
         text = str(value)
-        if (is_short_id(text) and (isinstance(value, int) or path and isinstance(path[-1], str))) if short \
-                else looks_dynamic(text):
+        if keep(text) if keep is not None else (
+                (is_short_id(text) and (isinstance(value, int) or path and isinstance(path[-1], str))) if short
+                else looks_dynamic(text)):
             out.append((text, list(path)))
 
 
@@ -191,8 +194,10 @@ _SET_COOKIE_SKIP = ("set-cookie", "date", "expires", "last-modified", "content-l
                     "content-security-policy", "report-to", "nel", "alt-svc", "accept-ranges", "pragma")
 
 
-def _html_offers(text: str, *, short: bool = False) -> Iterator[tuple[str, Offer]]:
-    """Hidden inputs and meta tags holding a dynamic value (with `short`, a short number)."""
+def _html_offers(text: str, *, short: bool = False,
+                 keep: Callable[[str], bool] | None = None) -> Iterator[tuple[str, Offer]]:
+    """Hidden inputs and meta tags holding a dynamic value (with `short`, a short number; with
+    `keep`, any value it accepts)."""
     for tag in _TAG.finditer(text):
         kind = tag.group(1).lower()
         attrs: dict[str, tuple[str, str, int]] = {}
@@ -208,7 +213,7 @@ def _html_offers(text: str, *, short: bool = False) -> Iterator[tuple[str, Offer
         key_raw, key_quote, key_pos = attrs[key_attr]
         value_raw, value_quote, value_pos = attrs[value_attr]
         value = html.unescape(value_raw)
-        if not (is_short_id(value) if short else looks_dynamic(value)):
+        if not (keep(value) if keep is not None else is_short_id(value) if short else looks_dynamic(value)):
             continue
         if not value_quote:
             continue  # unquoted attribute values: leave them to the text search
@@ -220,6 +225,33 @@ def _html_offers(text: str, *, short: bool = False) -> Iterator[tuple[str, Offer
         pattern = f"<{tag_name}[^>]*?{first}[^>]*?{second}"
         what = "HTML hidden input" if kind == "input" else "HTML meta tag"
         yield value, Offer("regex", pattern, f"{what} {key_raw}", key_raw)
+
+
+def places(response: RecordedResponse) -> Iterator[tuple[str, Offer]]:
+    """Every structural place of a response and the value it holds there, whatever its shape: JSON
+    leaves (strings and numbers), single response headers, cookies, hidden inputs and meta tags.
+    The replay check reads each again in the live response: a value that changed is dynamic."""
+    data = response.json()
+    if data is not None:
+        leaves: list[tuple[str, list[str | int]]] = []
+        _walk_json(data, [], leaves, [JSON_LEAVES_MAX], keep=bool)
+        for value, path in leaves:
+            selector = jmespath_of(path)
+            yield value, Offer("json", selector, f"JSON {selector}",
+                               next((str(p) for p in reversed(path) if isinstance(p, str)), "value"))
+    counts: dict[str, int] = {}
+    for name, _ in response.headers:
+        counts[name.lower()] = counts.get(name.lower(), 0) + 1
+    for name, value in response.headers:
+        lowered = name.lower()
+        if value and counts[lowered] == 1 and (lowered == "location" or lowered not in _SET_COOKIE_SKIP):
+            yield value, Offer("header", name, f"header {name}", lowered.replace("-", "_"))
+    for name, value in response_cookies(response.view().response).items():
+        if value:
+            yield value, Offer("cookie", name, f"cookie {name}", name)
+    text = response.text
+    if text and "<" in text and ("<input" in text or "<meta" in text):
+        yield from _html_offers(text[:TEXT_SEARCH_MAX], keep=bool)
 
 
 _URL_ATTR = re.compile(r'\s([a-z][-\w]*)\s*=\s*"(/[^"\s<>]*)"', re.IGNORECASE)
@@ -338,5 +370,5 @@ def multipart_parts(text: str) -> list[tuple[str, str, int, int]]:
     return parts
 
 
-__all__ = ["Offer", "is_short_id", "jmespath_of", "looks_dynamic", "multipart_parts", "read_capture", "set_cookies",
-           "verify"]
+__all__ = ["Offer", "is_short_id", "jmespath_of", "looks_dynamic", "multipart_parts", "places", "read_capture",
+           "set_cookies", "verify"]

@@ -156,7 +156,7 @@ def _import_file(path: Path, weight: int, options: HarOptions, secrets: SecretRe
         report.sanitized = sanitized_warning(path.name, report.creator, tokens)
 
     correlator = Correlator(drafts, responses, secrets, enabled=options.correlate,
-                            constants=frozenset(options.constants))
+                            constants=frozenset(options.constants), dynamic=frozenset(options.dynamic))
     result = correlator.run()
     protector = Protector(secrets)
     for draft in drafts:  # whatever correlation did not turn into a capture or an env template

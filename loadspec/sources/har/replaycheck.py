@@ -8,7 +8,12 @@ per variable, whether it is dynamic (its live value differs from the recorded on
 value, but read from a structural source: a JSON field, a header, a cookie, a hidden input), or a
 false correlation (the same value, read by a fragile text regex, and not a number that could repeat
 by chance): those recorded values are handed back as `constants`, for the importer to leave as
-recorded. It renders the report, credentials masked. Pure: no I/O, never imports the engine.
+recorded. And the other way round: every structural place of a recorded response (a JSON leaf, a
+header, a cookie, a hidden input, a meta tag) is read again in the live response of the same step;
+a recorded value that came back different there is `dynamic`, for the importer to correlate
+whatever its shape (a 2-digit id, a 4-letter nonce) when a later request sends it back. It renders
+the report (the variables kept, dropped and added; a second iteration's statuses after a repair),
+credentials masked. Pure: no I/O, never imports the engine.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from typing import Any
 
 from ...lang.credentials import Masker
 from ...lang.text import plural
-from ...model import RequestStep, Spec
-from .drafts import RecordedStep
-from .evidence import read_capture
+from ...model import Capture, Query, RequestStep, Spec
+from .drafts import RecordedResponse, RecordedStep
+from .entries import HarImport
+from .evidence import looks_dynamic, places, read_capture
 
 #: Where a capture reads its value by a regex over the response text rather than by structure.
 FRAGILE_SOURCES = ("response text", "HTML attribute ", "URL path ")
@@ -40,6 +46,8 @@ class Observed:
     body: Any = None  # the request body as sent
     variables: dict[str, Any] = field(default_factory=dict)  # every variable after the step's captures
     response: str = ""  # the first part of the response body
+    headers: list[tuple[str, str]] = field(default_factory=list)  # the response's, each cookie set as a Set-Cookie
+    text: str | None = None  # the whole response body (None: not kept)
 
 
 @dataclass
@@ -80,6 +88,7 @@ class CheckResult:
     host: str
     steps: list[StepResult]
     variables: list[VariableResult]
+    changed: tuple[str, ...] = ()  # recorded values that came back different at the same place
 
     @property
     def differing(self) -> list[StepResult]:
@@ -92,8 +101,53 @@ class CheckResult:
         return tuple(sorted({value for v in self.variables if v.dropped for value in v.recorded if value}))
 
     @property
+    def dynamic(self) -> tuple[str, ...]:
+        """The recorded values proved dynamic (changed live) that the importer's shape rules refuse
+        (short ids, words; URL paths, which a later path may continue), for it to correlate all the
+        same; false correlations are never among them."""
+        constants = set(self.constants)  # values of a generated look are the importer's already, but for a
+        return tuple(value for value in self.changed  # URL path (a Location that a later path continues)
+                     if value not in constants and (not looks_dynamic(value) or value.startswith("/")))
+
+    @property
     def passed(self) -> bool:
         return not self.differing
+
+
+@dataclass
+class Added:
+    """A variable the repaired import has and the first import had not: a value proved dynamic."""
+
+    name: str
+    source: str  # where, of which step: `JSON number of POST /api/notes`
+    uses: int  # how many requests send it back
+
+
+def added_variables(before: HarImport, after: HarImport) -> list[Added]:
+    """The correlations of `after` (the import repaired by the check) that `before` lacked."""
+    known = {(name, source) for report in before.report.files for name, source, _ in report.correlations}
+    found = []
+    for report in after.report.files:
+        for name, source, uses in report.correlations:
+            if (name, source) not in known:
+                found.append(Added(name, source, len({use.rsplit(" of ", 1)[-1] for use in uses})))
+    return found
+
+
+def changed_values(recorded: RecordedResponse, live: Observed) -> list[str]:
+    """The values of the recorded response's structural places that the live response of the same
+    step holds different at the same place (a value the live one lacks there proves nothing)."""
+    if live.status is None or live.text is None:
+        return []
+    now = RecordedResponse(live.status, live.headers, live.text, url=live.url)
+    found: dict[str, None] = {}  # in order, once each
+    for value, offer in places(recorded):
+        if value in found:
+            continue
+        seen = read_capture(Capture("live", Query(offer.kind, offer.selector)), now)
+        if seen is not None and seen != value:
+            found[value] = None
+    return list(found)
 
 
 def expected_status(step: RequestStep) -> list[int]:
@@ -137,6 +191,7 @@ def judge(spec: Spec, recorded: dict[str, list[RecordedStep]], observed: dict[st
     """Compare the check iteration with the recording, scenario by scenario."""
     results: list[StepResult] = []
     variables: list[VariableResult] = []
+    changed: dict[str, None] = {}  # in order, once each
     for scenario in spec.scenarios:
         steps = [s for s in scenario.steps if isinstance(s, RequestStep)]
         matched = _match(steps, observed.get(scenario.name, []))
@@ -146,6 +201,8 @@ def judge(spec: Spec, recorded: dict[str, list[RecordedStep]], observed: dict[st
             results.append(StepResult(scenario.name, step.name, expected_status(step), seen))
             if index >= len(history):
                 continue
+            if seen is not None and results[-1].matched:
+                changed.update(dict.fromkeys(changed_values(history[index].response, seen)))
             for capture in step.captures:
                 entry = found.setdefault(capture.name, VariableResult(scenario.name, capture.name, [], [], [], ""))
                 entry.recorded.append(read_capture(capture, history[index].response))
@@ -155,7 +212,7 @@ def judge(spec: Spec, recorded: dict[str, list[RecordedStep]], observed: dict[st
         for entry in found.values():
             entry.verdict = _verdict(entry)
             variables.append(entry)
-    return CheckResult(host, results, variables)
+    return CheckResult(host, results, variables, tuple(changed))
 
 
 def _verdict(entry: VariableResult) -> str:
@@ -185,13 +242,41 @@ def _readable(answer: str) -> str:
     return _TAG.sub(" ", _HEAD.sub(" ", answer))
 
 
-def render(result: CheckResult, masker: Masker) -> str:
+def render(result: CheckResult, masker: Masker, *, added: list[Added] | None = None,
+           final: CheckResult | None = None) -> str:
     """The report: a line per step that did not answer as recorded (with what it sent, credentials
-    masked), the variables kept and dropped, and a final line."""
-    for step in result.steps:  # captured credentials (a token named access_token) are masked wherever they appear
-        for name, value in (step.observed.variables if step.observed else {}).items():
-            masker.variable(name, value)
+    masked), the variables kept, dropped and `added`; after a repair, the `final` iteration's steps
+    that still differ; and a final line on the iteration that describes what will run."""
+    checks = [result] if final is None else [result, final]
+    for check in checks:  # captured credentials (a token named access_token) are masked wherever they appear
+        for step in check.steps:
+            for name, value in (step.observed.variables if step.observed else {}).items():
+                masker.variable(name, value)
     out = [f"replay check against {masker.url(result.host)}: one user, one iteration of each scenario"]
+    out.extend(_step_lines(result, masker))
+    out.append("  " + _variables_line(result.variables))
+    for variable in added or []:
+        out.append(f"  added: {variable.name} from {variable.source}, used by {plural(variable.uses, 'request')}")
+    last = result
+    if final is not None:
+        dropped = sum(v.dropped for v in result.variables)
+        out.append(f"replayed once more with the repaired spec ({len(added or [])} added, {dropped} dropped): "
+                   "one user, one iteration")
+        out.extend(_step_lines(final, masker))
+        last = final
+    total, differing = len(last.steps), len(last.differing)
+    after = " after the repair" if final is not None else ""
+    if not differing:
+        out.append(f"replay check: all {plural(total, 'step')} answered as recorded{after}")
+    else:
+        out.append(f"replay check: {differing} of {plural(total, 'step')} did not answer as recorded{after}")
+    return "\n".join(out)
+
+
+def _step_lines(result: CheckResult, masker: Masker) -> list[str]:
+    """A line per step whose status was not the recorded one, with what it sent and the answer;
+    then how many steps a failure left unreached."""
+    out = []
     several = len({step.scenario for step in result.steps}) > 1
     unreached = 0
     for step in result.steps:
@@ -215,13 +300,7 @@ def render(result: CheckResult, masker: Masker) -> str:
             out.append(f"      answer: {_short(masker.body_text(_readable(seen.response)), 160)}")
     if unreached:
         out.append(f"  {plural(unreached, 'step')} not reached: an earlier step failed and ended the iteration")
-    out.append("  " + _variables_line(result.variables))
-    total, differing = len(result.steps), len(result.differing)
-    if not differing:
-        out.append(f"replay check: all {plural(total, 'step')} answered as recorded")
-    else:
-        out.append(f"replay check: {differing} of {plural(total, 'step')} did not answer as recorded")
-    return "\n".join(out)
+    return out
 
 
 def _variables_line(variables: list[VariableResult]) -> str:
@@ -242,5 +321,5 @@ def _variables_line(variables: list[VariableResult]) -> str:
     return line
 
 
-__all__ = ["FRAGILE_SOURCES", "CheckResult", "Observed", "StepResult", "VariableResult", "expected_status", "judge",
-           "render"]
+__all__ = ["FRAGILE_SOURCES", "Added", "CheckResult", "Observed", "StepResult", "VariableResult", "added_variables",
+           "changed_values", "expected_status", "judge", "render"]
