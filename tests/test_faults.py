@@ -251,12 +251,7 @@ def problems_of(run: Run, fault: Fault, mode: str, server: FaultServer) -> list[
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("client", ["fast", "requests"])
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name.replace(" ", "_") for f in FAULTS])
-def test_fault_matrix(fault: Fault, client: str, mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    if (fault.name, client, mode) == ("huge body", "requests", "duration"):
-        # Known regression after this session's merges, not yet found: the run ends right, counts
-        # right and exits right, but peaks at 228-259 MB RSS (limit 200). Strict: it fails once fixed.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="requests client, 200 MB body under -t: "
-                                              "peak RSS over 200 MB (open regression)"))
+def test_fault_matrix(fault: Fault, client: str, mode: str, tmp_path: Path) -> None:
     with FaultServer() as server:
         spec = tmp_path / "fault.yaml"
         spec.write_text(FAULT_SPEC.format(slug=fault.name.replace(" ", "-"), name=fault.name, path=fault.path,
