@@ -16,19 +16,20 @@ test process imports (Locust's gevent patching) and however it waits (a blocking
 
 from __future__ import annotations
 
-import argparse
 import collections
 import json
+import os
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    import subprocess
 
 CHUNK = 1 << 20  # 1 MiB of a huge body per send
 ENDLESS_CHUNK = 32 * 1024  # an endless body: this many bytes...
@@ -80,9 +81,9 @@ class FaultTarget:
         self._thread.start()
 
     def stop(self) -> None:
+        """End every fault now: the threads see `stopping` within 0.2 s, and the sockets are shut
+        down (the process then exits without waiting for them: they are daemons)."""
         self.stopping.set()
-        self._thread.join(timeout=5)
-        self._listener.close()
         with self.lock:
             connections = list(self._connections)
         for conn in connections:
@@ -127,7 +128,7 @@ class FaultTarget:
                 buffer = buffer[length:]
                 if target.path == COUNTS_PATH:
                     self._reply(conn, "200 OK", json.dumps(self.record()).encode())
-                    continue
+                    return  # and close: the asker reads the record to the end
                 with self.lock:
                     self.counts[target.path] += 1
                 handler = self._handlers.get(target.path, self._not_found)
@@ -248,10 +249,13 @@ class FaultServer:
     def __init__(self) -> None:
         self.process: subprocess.Popen[str] | None = None
         self.url = self.refused_url = ""
+        self._address = ("127.0.0.1", 0)
 
     def __enter__(self) -> FaultServer:
+        import subprocess  # here, not at the top: the server process starts faster without it
+
         # -I -S: the standard library only, nothing from the test process's path or site-packages
-        self.process = subprocess.Popen([sys.executable, "-I", "-S", str(Path(__file__).resolve()), "--port", "0"],
+        self.process = subprocess.Popen([sys.executable, "-I", "-S", os.path.abspath(__file__), "--port", "0"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()  # the server prints its address once it listens
@@ -260,6 +264,8 @@ class FaultServer:
             raise RuntimeError(f"the fault server did not start (exit {self.process.returncode})")
         address = json.loads(line)
         self.url, self.refused_url = address["url"], address["refused_url"]
+        host, _, port = urlsplit(self.url).netloc.partition(":")
+        self._address = (host, int(port))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -267,9 +273,17 @@ class FaultServer:
 
     @property
     def counts(self) -> dict[str, int]:
-        """The server's record: requests read so far, by path (query strings ignored)."""
-        with urllib.request.urlopen(self.url + COUNTS_PATH, timeout=START_TIMEOUT) as response:
-            return {str(path): int(n) for path, n in json.loads(response.read()).items()}
+        """The server's record: requests read so far, by path (query strings ignored). Asked over a
+        plain socket: one request, the answer read to its end (the server closes after it)."""
+        with socket.create_connection(self._address, timeout=START_TIMEOUT) as conn:
+            conn.sendall(f"GET {COUNTS_PATH} HTTP/1.1\r\nHost: fault\r\nConnection: close\r\n\r\n".encode())
+            reply = b""
+            while data := conn.recv(65536):
+                reply += data
+        head, _, body = reply.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"the fault server's record: {head[:80]!r}")
+        return {str(path): int(n) for path, n in json.loads(body).items()}
 
     def count(self, path: str) -> int:
         """How many requests for `path` the server has read (query strings ignored)."""
@@ -280,6 +294,8 @@ class FaultServer:
 
     def stop(self) -> None:
         """Close the server's standard input (it stops and exits); kill it if it does not."""
+        import subprocess
+
         process = self.process
         if process is None or process.returncode is not None:
             return
@@ -290,17 +306,18 @@ class FaultServer:
             pass
         try:
             process.wait(timeout=START_TIMEOUT)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # it did not stop: end it by force
             process.kill()
             process.wait()
         process.stdout.close()
 
 
-def main() -> None:
-    """Serve the faults until standard input closes (the test ended, or its process died)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
-    target = FaultTarget(parser.parse_args().port)
+def main(args: list[str]) -> None:
+    """`faultserver.py [--port N]`: serve the faults until standard input closes (the test ended,
+    or its process died), then exit at once."""
+    if args and not (len(args) == 2 and args[0] == "--port" and args[1].isdigit()):
+        sys.exit("usage: faultserver.py [--port N]  (N = 0: any free port on 127.0.0.1)")
+    target = FaultTarget(int(args[1]) if args else 0)
     target.start()
     print(json.dumps({"url": target.url, "refused_url": target.refused_url}), flush=True)
     try:
@@ -308,7 +325,8 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     target.stop()
+    os._exit(0)  # the connection threads are daemons: no need to wait for them, or to tear down
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
