@@ -1,4 +1,5 @@
-"""A misbehaving HTTP target on 127.0.0.1 for the fault tests, with its own count of every request.
+"""A misbehaving HTTP target on 127.0.0.1 for the fault tests, in a process of its own, with its own
+count of every request.
 
 Plain sockets and one thread per connection, so it can do what a well-behaved server library will
 not: cut a body short and reset the connection, never answer, answer late, send a body without end,
@@ -6,28 +7,40 @@ hang up without a response, speak something that is not HTTP. Each request head 
 under its path before the fault happens; that count is the server's own record, which the tests
 compare with what loadspec reports. `refused_url` is a port nothing listens on. It sends nothing to
 any other address, and every fault ends when the client goes away or the server stops.
+
+`python tests/faultserver.py --port 0` serves until its standard input closes and prints one JSON
+line first (`url`, `refused_url`); `GET /__counts` answers its record (not counted). `FaultServer`
+starts that process for a test and reads the record back, so the target keeps serving whatever the
+test process imports (Locust's gevent patching) and however it waits (a blocking `os.wait4`).
 """
 
 from __future__ import annotations
 
 import collections
 import json
+import os
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    import subprocess
 
 CHUNK = 1 << 20  # 1 MiB of a huge body per send
 ENDLESS_CHUNK = 32 * 1024  # an endless body: this many bytes...
 ENDLESS_PAUSE = 0.005  # ...every 5 ms (about 6 MB/s), so a client that keeps it all grows slowly
 MAX_HEAD = 64 * 1024
+COUNTS_PATH = "/__counts"  # the control endpoint: the record as JSON, itself not counted
+START_TIMEOUT = 10.0  # seconds the server process may take to print its address
 
 
-class FaultServer:
-    """`with FaultServer() as server:` serves the faults below on `server.url` until the block ends.
+class FaultTarget:
+    """The server itself (in the server process): serves the faults below on `url` until `stop()`.
 
     Paths: `/ok`; `/reset` (Content-Length 1000, 11 bytes, then a TCP reset); `/stall` (reads the
     request, never answers); `/slow?ms=N` (answers after N ms); `/error` (503); `/garbage` (200,
@@ -36,13 +49,13 @@ class FaultServer:
     `/malformed` (a reply that is not HTTP). Anything else answers 404.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.counts: collections.Counter[str] = collections.Counter()
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
+        self._listener.bind(("127.0.0.1", port))
         self._listener.listen(128)
         self._listener.settimeout(0.2)
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
@@ -57,28 +70,20 @@ class FaultServer:
 
     # --- the server's record ---------------------------------------------------------------
 
-    def count(self, path: str) -> int:
-        """How many requests for `path` this server has read (query strings ignored)."""
+    def record(self) -> dict[str, int]:
+        """Requests read so far, by path."""
         with self.lock:
-            return self.counts[path]
-
-    def total(self) -> int:
-        with self.lock:
-            return sum(self.counts.values())
+            return dict(self.counts)
 
     # --- life cycle --------------------------------------------------------------------------
 
-    def __enter__(self) -> FaultServer:
+    def start(self) -> None:
         self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def stop(self) -> None:
+        """End every fault now: the threads see `stopping` within 0.2 s, and the sockets are shut
+        down (the process then exits without waiting for them: they are daemons)."""
         self.stopping.set()
-        self._thread.join(timeout=5)
-        self._listener.close()
         with self.lock:
             connections = list(self._connections)
         for conn in connections:
@@ -121,6 +126,9 @@ class FaultServer:
                         return
                     buffer += data
                 buffer = buffer[length:]
+                if target.path == COUNTS_PATH:
+                    self._reply(conn, "200 OK", json.dumps(self.record()).encode())
+                    return  # and close: the asker reads the record to the end
                 with self.lock:
                     self.counts[target.path] += 1
                 handler = self._handlers.get(target.path, self._not_found)
@@ -234,7 +242,91 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def describe(server: FaultServer) -> dict[str, Any]:
-    """The server's record as a plain dict (for assertion messages)."""
-    with server.lock:
-        return dict(server.counts)
+class FaultServer:
+    """`with FaultServer() as server:` runs the fault target in a process of its own until the block
+    ends; `server.url` and `server.refused_url` aim at it, `server.count(path)` reads its record."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[str] | None = None
+        self.url = self.refused_url = ""
+        self._address = ("127.0.0.1", 0)
+
+    def __enter__(self) -> FaultServer:
+        import subprocess  # here, not at the top: the server process starts faster without it
+
+        # -I -S: the standard library only, nothing from the test process's path or site-packages
+        self.process = subprocess.Popen([sys.executable, "-I", "-S", os.path.abspath(__file__), "--port", "0"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()  # the server prints its address once it listens
+        if not line:
+            self.stop()
+            raise RuntimeError(f"the fault server did not start (exit {self.process.returncode})")
+        address = json.loads(line)
+        self.url, self.refused_url = address["url"], address["refused_url"]
+        host, _, port = urlsplit(self.url).netloc.partition(":")
+        self._address = (host, int(port))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The server's record: requests read so far, by path (query strings ignored). Asked over a
+        plain socket: one request, the answer read to its end (the server closes after it)."""
+        with socket.create_connection(self._address, timeout=START_TIMEOUT) as conn:
+            conn.sendall(f"GET {COUNTS_PATH} HTTP/1.1\r\nHost: fault\r\nConnection: close\r\n\r\n".encode())
+            reply = b""
+            while data := conn.recv(65536):
+                reply += data
+        head, _, body = reply.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"the fault server's record: {head[:80]!r}")
+        return {str(path): int(n) for path, n in json.loads(body).items()}
+
+    def count(self, path: str) -> int:
+        """How many requests for `path` the server has read (query strings ignored)."""
+        return self.counts.get(path, 0)
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def stop(self) -> None:
+        """Close the server's standard input (it stops and exits); kill it if it does not."""
+        import subprocess
+
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.close()
+        except OSError:
+            pass
+        try:
+            process.wait(timeout=START_TIMEOUT)
+        except subprocess.TimeoutExpired:  # it did not stop: end it by force
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+def main(args: list[str]) -> None:
+    """`faultserver.py [--port N]`: serve the faults until standard input closes (the test ended,
+    or its process died), then exit at once."""
+    if args and not (len(args) == 2 and args[0] == "--port" and args[1].isdigit()):
+        sys.exit("usage: faultserver.py [--port N]  (N = 0: any free port on 127.0.0.1)")
+    target = FaultTarget(int(args[1]) if args else 0)
+    target.start()
+    print(json.dumps({"url": target.url, "refused_url": target.refused_url}), flush=True)
+    try:
+        sys.stdin.read()  # returns at end of file
+    except KeyboardInterrupt:
+        pass
+    target.stop()
+    os._exit(0)  # the connection threads are daemons: no need to wait for them, or to tear down
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -143,6 +143,17 @@ class CompiledRequest:
         the `with` block (an exception inside it leaves it unreported, for `run` to count)."""
         session = user.session_for(self.session_key)
         response = session.request(self.method, url, **kwargs)
+        try:
+            return self.read_and_report(user, response, url, kwargs, variables, started)
+        finally:
+            # Locust's requests client turns the response itself into the context manager, whose
+            # `request_meta` refers back to it: a cycle that only the garbage collector's rare full
+            # passes free, keeping every kept body (up to the limit each) alive until then.
+            response.request_meta["response"] = None
+
+    def read_and_report(self, user: LoadspecUser, response: Any, url: str, kwargs: dict[str, Any],
+                        variables: dict[str, Any], started: float) -> bool:
+        """The body within the limit, the checks, the one report (see `exchange`)."""
         with response:
             view = None
             if not response.status_code:  # no response at all: refused, reset, closed, timed out, not HTTP
