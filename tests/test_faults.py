@@ -1,7 +1,7 @@
 """Verdicts you can trust: loadspec against a misbehaving target, judged by the target's own count.
 
-Each fault of `tests/faultserver.py` is run with both clients (`fast`, `requests`), once with
-`--iterations` and once with `-t`. A cell holds when the run ends by itself, prints no traceback,
+Each fault of `tests/faultserver.py` is run with each client (`wire`, the default, `fast` and
+`requests`), once with `--iterations` and once with `-t`. A cell holds when the run ends by itself, prints no traceback,
 reports exactly the requests the server received (each once, with its outcome), keeps its peak
 memory bounded, never passes a run in which no request succeeded, keeps every percentile at or
 below the max, and exits with the documented code. Around the matrix: exceptions while a request
@@ -172,17 +172,20 @@ class Fault:
         return urllib.parse.urlsplit(self.path).path
 
 
+#: Every HTTP client a spec can choose: the default (`wire`) and the two Locust clients.
+CLIENTS = ["wire", "fast", "requests"]
+
 FAULTS = [
     Fault("ok", "/ok", succeeds=True),
     Fault("refuse", "/ok", words=("refused",), refused=True),
     Fault("reset", "/reset", words=("reset", "cut short", "incomplete", "truncated")),
-    Fault("stall", "/stall", words=("timed out", "timeout", "interrupted"), iterations=1),
+    Fault("stall", "/stall", words=("timed out", "timeout", "time limit", "interrupted"), iterations=1),
     Fault("slow", "/slow?ms=1260", succeeds=True, iterations=2),
     Fault("5xx", "/error", words=("503",)),
     Fault("garbage json", "/garbage", words=("json",),
           checks="        assert: [{json: length(items), gt: 0}]\n"),
     Fault("huge body", "/huge?mb=200", words=("body over 10 mb",), users=1, iterations=2),
-    Fault("endless body", "/endless", words=("body over 10 mb", "timed out", "timeout"), iterations=1),
+    Fault("endless body", "/endless", words=("body over 10 mb", "timed out", "timeout", "time limit"), iterations=1),
     Fault("close", "/close", words=("closed", "without response", "without a response")),
     Fault("malformed", "/malformed", words=("malformed", "not http", "invalid", "parse", "badstatusline")),
 ]
@@ -249,7 +252,7 @@ def problems_of(run: Run, fault: Fault, mode: str, server: FaultServer) -> list[
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-@pytest.mark.parametrize("client", ["fast", "requests"])
+@pytest.mark.parametrize("client", CLIENTS)
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name.replace(" ", "_") for f in FAULTS])
 def test_fault_matrix(fault: Fault, client: str, mode: str, tmp_path: Path) -> None:
     with FaultServer() as server:
@@ -262,7 +265,7 @@ def test_fault_matrix(fault: Fault, client: str, mode: str, tmp_path: Path) -> N
     assert not problems, f"{fault.name} / {client} / {mode}:\n  " + "\n  ".join(problems)
 
 
-@pytest.mark.parametrize("client", ["fast", "requests"])
+@pytest.mark.parametrize("client", CLIENTS)
 def test_a_step_that_allows_a_large_body_reads_and_drops_it(client: str, tmp_path: Path) -> None:
     with FaultServer() as server:
         spec = tmp_path / "download.yaml"
@@ -318,7 +321,7 @@ BROKEN_STEPS = {
 }
 
 
-@pytest.mark.parametrize("client", ["fast", "requests"])
+@pytest.mark.parametrize("client", CLIENTS)
 @pytest.mark.parametrize("case", list(BROKEN_STEPS))
 def test_a_request_that_cannot_be_built_is_a_counted_failure(case: str, client: str, tmp_path: Path) -> None:
     step, extra = BROKEN_STEPS[case]
