@@ -145,12 +145,13 @@ def test_only_the_engine_imports_locust() -> None:
 
 
 def test_importing_loadspec_does_not_import_locust() -> None:
+    """Nor ssl: the CLI runs Locust in the same process, and gevent must patch ssl before it loads."""
     import subprocess
     import sys
 
     code = ("import sys, loadspec, loadspec.sources, loadspec.writers.yaml, loadspec.reports, "
-            "loadspec.results.thresholds;"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')))")
+            "loadspec.results.thresholds, loadspec.cli, loadspec.commands, loadspec.sources.dispatch;"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent', 'ssl')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -11,12 +11,7 @@ files. It never parses a document and never imports the engine.
 from __future__ import annotations
 
 import base64
-import http.client
-import socket
-import ssl
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,22 +47,31 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
 
 
-class _Redirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http(s) URLs only; the basic-auth header stays on the URL's own origin."""
+def _redirects() -> Any:
+    """A handler that follows redirects to http(s) URLs only; the basic-auth header stays on the URL's
+    own origin. (urllib.request, http.client and ssl load only when something is fetched: a process
+    that runs Locust must not import ssl before gevent patches it.)"""
+    import urllib.request
 
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
-                         newurl: str) -> urllib.request.Request | None:
-        if urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            raise FetchError(f"{shown_url(req.full_url)}: redirected ({code}) to {shown_url(newurl)}, which is not "
-                             "an http(s) URL")
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and _origin(newurl) != _origin(req.full_url):
-            new.remove_header("Authorization")
-        return new
+    class Redirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                             newurl: str) -> urllib.request.Request | None:
+            if urlsplit(newurl).scheme.lower() not in ("http", "https"):
+                raise FetchError(f"{shown_url(req.full_url)}: redirected ({code}) to {shown_url(newurl)}, which is "
+                                 "not an http(s) URL")
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
+            if new is not None and _origin(newurl) != _origin(req.full_url):
+                new.remove_header("Authorization")
+            return new
+
+    return Redirects()
 
 
 def _failure(reason: Any, host: str, port: int, timeout: float) -> str:
     """What went wrong on the way to the server, in words."""
+    import socket
+    import ssl
+
     if isinstance(reason, ConnectionRefusedError):
         return f"connection refused: nothing listens on {host}:{port}"
     if isinstance(reason, TimeoutError):
@@ -85,6 +89,10 @@ def fetch_document(url: str, *, what: str = "an OpenAPI document (JSON or YAML)"
                    max_bytes: int = MAX_BYTES) -> Document:
     """GET `url` and return its body as a `Document` (named by the masked URL, `url` the one it came
     from after redirects); FetchError, naming `what` was expected, when that fails."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
     name = shown_url(url)
     bare, user, password = split_userinfo(url)
     try:
@@ -104,7 +112,7 @@ def fetch_document(url: str, *, what: str = "an OpenAPI document (JSON or YAML)"
         request.add_header("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
     deadline = time.monotonic() + limit
     try:
-        with urllib.request.build_opener(_Redirects()).open(request, timeout=limit) as response:
+        with urllib.request.build_opener(_redirects()).open(request, timeout=limit) as response:
             final = split_userinfo(response.geturl())[0]
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
