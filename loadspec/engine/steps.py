@@ -179,8 +179,9 @@ class CompiledRequest:
                 response.success()
             else:
                 response.failure(StepFailure(message))
-                user.run_log.record(FailureExample(
-                    self.name, self.method, url, view.status if view else 0, message, view.text if view else ""))
+                if user.run_log.keeps(message):  # the body is decoded for the examples kept, not for every failure
+                    user.run_log.record(FailureExample(
+                        self.name, self.method, url, view.status if view else 0, message, view.text if view else ""))
             if user.tracer:
                 self.trace(user, view, url, kwargs, variables, message, response)
         return message is None
@@ -276,7 +277,7 @@ class WireRequest(CompiledRequest):
                            else self.evaluate(view, variables, user.run_log))
             except Exception as exc:  # noqa: BLE001 - a surprise in a check fails the step, never the user
                 message = f"{self.name}: could not check the response ({type(exc).__name__})"
-            if message is not None:
+            if message is not None and user.run_log.keeps(message):
                 user.run_log.record(FailureExample(self.name, self.method, response.url, response.status, message,
                                                    view.text))
         user.fire_request(request_type=self.method, name=self.name, response_time=response.elapsed_ms,

@@ -56,6 +56,12 @@ class RunLog:
     #: spec's secret env variables and recorded credentials); None keeps them as sent
     masker: Masker | None = None
 
+    def keeps(self, message: str) -> bool:
+        """True while fewer than FAILURE_EXAMPLES examples of `message` are kept: the caller builds
+        an example (and decodes its body) only then."""
+        kept = self.examples.get(message)
+        return kept is None or len(kept) < FAILURE_EXAMPLES
+
     def record(self, example: FailureExample) -> None:
         """Keep `example` if fewer than FAILURE_EXAMPLES of its message are kept: its URL and body
         masked (secret query parameters, userinfo, secret JSON and form fields, known secret values)
