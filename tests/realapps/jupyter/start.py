@@ -33,6 +33,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def serialize_untitled(contents: Any) -> None:
+    """Jupyter Server's `new_untitled` picks the first free name (`Untitled3.ipynb`) and then saves
+    the new notebook, with awaits in between: two users creating at the same moment can be given the
+    same name, and the second save silently overwrites the first. That race is the server's own,
+    not the replay's, so the test instance creates untitled notebooks one at a time."""
+    import asyncio
+
+    create, lock = contents.new_untitled, asyncio.Lock()
+
+    async def one_at_a_time(*args: Any, **kwargs: Any) -> Any:
+        async with lock:
+            return await create(*args, **kwargs)
+
+    contents.new_untitled = one_at_a_time
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Start Jupyter Server on 127.0.0.1 with a fresh root folder.")
     parser.add_argument("--dir", type=Path, help="folder for the notebooks and the request log")
@@ -63,6 +79,7 @@ def main() -> None:
         "--ServerApp.log_level=ERROR", "--ServerApp.allow_remote_access=False",
     ])
     app.web_app.settings["log_function"] = log_request
+    serialize_untitled(app.contents_manager)
     print(f"LISTENING http://127.0.0.1:{port}", flush=True)
     app.start()
 
