@@ -481,9 +481,13 @@ class Correlator:
         return self._bind(value, name, offer, producer, index, last_use)
 
     def _bind(self, value: str, name: str, offer: Offer, producer: int, index: int, last_use: int) -> str:
+        self.bound[value] = (name, producer, last_use)
+        return self._capture(name, offer, producer, index, last_use)
+
+    def _capture(self, name: str, offer: Offer, producer: int, index: int, last_use: int) -> str:
+        """Capture `name` in the producing step with `offer`'s query, held until `last_use`."""
         self.intervals.setdefault(name, []).append((producer, last_use))
         self.latest_use[name] = max(self.latest_use.get(name, 0), last_use)
-        self.bound[value] = (name, producer, last_use)
         draft = self.drafts[producer]
         if not any(c.name == name and c.query.selector == offer.selector for c in draft.captures):
             draft.captures.append(Capture(name, Query(offer.kind, offer.selector)))
@@ -504,21 +508,11 @@ class Correlator:
                 base = f"{_singular(atom.path_context)}_id"
             else:
                 base = atom.key
-            name = self.free_name(base, producer, index)
-            self.intervals.setdefault(name, []).append((producer, index))
-            self.latest_use[name] = max(self.latest_use.get(name, 0), index)
-            draft = self.drafts[producer]
-            draft.captures.append(Capture(name, Query(offer.kind, offer.selector)))
-            draft.capture_notes[name] = (offer.source, index)
-            self.records[(name, producer)] = Correlation(name, offer.source, producer)
+            name = self._capture(self.free_name(base, producer, index), offer, producer, index, index)
             self.short_bound[(role, atom.value)] = name
         else:
-            self.intervals[name][-1] = (self.intervals[name][-1][0], index)
-            self.latest_use[name] = max(self.latest_use.get(name, 0), index)
-        record = next((r for (n, _), r in reversed(self.records.items()) if n == name), None)
-        if record is not None and (atom.where, index) not in record.uses:
-            record.uses.append((atom.where, index))
-        return name
+            self._extend(name, index)
+        return self._used(name, atom, index)
 
     def resolve_dynamic(self, atom: _Atom, index: int) -> str | None:
         """A value the replay check saw change live that the shape rules refuse (a short id, a word):
@@ -543,20 +537,22 @@ class Correlator:
                 if not verify(Capture("probe", Query(offer.kind, offer.selector)), self.responses[producer], value):
                     continue
                 base = f"{_singular(atom.path_context)}_id" if segment and atom.path_context else atom.key
-                name = self.free_name(base, producer, index)
-                self.intervals.setdefault(name, []).append((producer, index))
-                self.latest_use[name] = max(self.latest_use.get(name, 0), index)
-                draft = self.drafts[producer]
-                draft.captures.append(Capture(name, Query(offer.kind, offer.selector)))
-                draft.capture_notes[name] = (offer.source, index)
-                self.records[(name, producer)] = Correlation(name, offer.source, producer)
+                name = self._capture(self.free_name(base, producer, index), offer, producer, index, index)
                 self.dynamic_bound[value] = (name, offer.hint)
                 break
             else:
                 return None
         else:
-            self.intervals[name][-1] = (self.intervals[name][-1][0], index)
-            self.latest_use[name] = max(self.latest_use.get(name, 0), index)
+            self._extend(name, index)
+        return self._used(name, atom, index)
+
+    def _extend(self, name: str, index: int) -> None:
+        """A bound variable is used again at `index`: it is held until then."""
+        self.intervals[name][-1] = (self.intervals[name][-1][0], index)
+        self.latest_use[name] = max(self.latest_use.get(name, 0), index)
+
+    def _used(self, name: str, atom: _Atom, index: int) -> str:
+        """Note where the request at `index` sends `name` (for the summary); returns `name`."""
         record = next((r for (n, _), r in reversed(self.records.items()) if n == name), None)
         if record is not None and (atom.where, index) not in record.uses:
             record.uses.append((atom.where, index))
